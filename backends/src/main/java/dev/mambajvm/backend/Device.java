@@ -1,0 +1,40 @@
+package dev.mambajvm.backend;
+
+import dev.mambajvm.lang.spec.KernelSpec;
+
+import java.util.Map;
+
+/**
+ * One device of a backend: allocates buffers, compiles kernels, owns an in-order queue.
+ * Closing it frees everything it allocated.
+ */
+public interface Device extends AutoCloseable {
+    BackendKind kind();
+
+    /** e.g. {@code cuda:0}, {@code opencl:1}, {@code jvm}. */
+    String id();
+
+    String name();
+
+    /** Facts for {@code mamba-cli devices} (compute units, memory sizes, versions ...), in display order. */
+    Map<String, String> properties();
+
+    /** Device memory of {@code bytes} bytes, contents undefined. */
+    DeviceBuffer allocate(long bytes);
+
+    /** The device's default in-order queue (CUDA stream, OpenCL command queue). */
+    Queue queue();
+
+    /**
+     * Compiles {@code spec} for this device with the given {@code @Constant} values; the result is
+     * cached per (kernel, constants). A compiler error is a {@link KernelCompilationException}
+     * carrying the log and the source: there is no fallback to another backend.
+     */
+    CompiledKernel compile(KernelSpec spec, Map<String, ? extends Number> constants);
+
+    /** A new, empty launch sequence to record once and replay many times. */
+    LaunchSequence newSequence();
+
+    @Override
+    void close();
+}
