@@ -1,0 +1,52 @@
+package dev.mambajvm.compiler;
+
+import dev.mambajvm.lang.spec.Dialect;
+
+import java.util.Set;
+
+/**
+ * The small functions generated code uses to read and write 16-bit floats. Both round to nearest
+ * even, as {@code Float.floatToFloat16} and {@code BFloat16.fromFloat} do on the JVM, so every
+ * backend stores the same bits.
+ */
+final class ConversionHelpers {
+    private ConversionHelpers() {
+    }
+
+    static String text(CDialect c, Set<String> used) {
+        StringBuilder sb = new StringBuilder();
+        boolean cuda = c.dialect() == Dialect.CUDA;
+        if (used.contains("f16") && cuda) {
+            // PTX converts between f16 and f32 in one instruction; no cuda_fp16.h include needed.
+            sb.append("""
+                    __device__ static inline float mamba_half_to_float(unsigned short h) {
+                        float f;
+                        asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h));
+                        return f;
+                    }
+                    __device__ static inline unsigned short mamba_float_to_half(float f) {
+                        unsigned short h;
+                        asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f));
+                        return h;
+                    }
+                    """);
+        }
+        if (used.contains("bf16")) {
+            // A bfloat16 is the top half of a float32: widening is a shift; narrowing rounds the
+            // dropped 16 bits to nearest even, keeping NaNs NaN.
+            String q = c.deviceFunctionQualifier();
+            String u16 = cuda ? "unsigned short" : "ushort";
+            String u32 = cuda ? "unsigned int" : "uint";
+            String asFloat = cuda ? "__uint_as_float" : "as_float";
+            String asUint = cuda ? "__float_as_uint" : "as_uint";
+            sb.append(q).append(" float mamba_bf16_to_float(").append(u16).append(" b) {\n")
+                    .append("    return ").append(asFloat).append("(((").append(u32).append(") b) << 16);\n}\n");
+            sb.append(q).append(' ').append(u16).append(" mamba_float_to_bf16(float f) {\n")
+                    .append("    ").append(u32).append(" u = ").append(asUint).append("(f);\n")
+                    .append("    if ((u & 0x7fffffffu) > 0x7f800000u) {\n")
+                    .append("        return (").append(u16).append(") ((u >> 16) | 0x40u);\n    }\n")
+                    .append("    return (").append(u16).append(") ((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);\n}\n");
+        }
+        return sb.toString();
+    }
+}

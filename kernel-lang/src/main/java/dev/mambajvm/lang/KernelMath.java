@@ -1,0 +1,43 @@
+package dev.mambajvm.lang;
+
+/**
+ * Float math for kernels. {@code java.lang.Math} works in kernels too ({@code (float) Math.exp(x)});
+ * these read better and add what {@code Math} lacks ({@link #rsqrt}). On the JVM they compute in
+ * double and round once to float; on devices they map to the float functions ({@code expf},
+ * {@code exp} on a float in OpenCL), which are accurate to a few ulp.
+ */
+public final class KernelMath {
+    private KernelMath() {
+    }
+
+    public static float exp(float x) {
+        return (float) Math.exp(x);
+    }
+
+    public static float log(float x) {
+        return (float) Math.log(x);
+    }
+
+    public static float sqrt(float x) {
+        return (float) Math.sqrt(x);
+    }
+
+    /** 1 / sqrt(x), as used by RMSNorm. */
+    public static float rsqrt(float x) {
+        return (float) (1.0 / Math.sqrt(x));
+    }
+
+    public static float tanh(float x) {
+        return (float) Math.tanh(x);
+    }
+
+    /** log(1 + x), accurate near 0 (softplus). */
+    public static float log1p(float x) {
+        return (float) Math.log1p(x);
+    }
+
+    /** exp(x) - 1, accurate near 0. */
+    public static float expm1(float x) {
+        return (float) Math.expm1(x);
+    }
+}
