@@ -1,0 +1,66 @@
+package dev.mambajvm.cli;
+
+import dev.mambajvm.backend.Backend;
+import dev.mambajvm.backend.Device;
+import dev.mambajvm.backend.Devices;
+import dev.mambajvm.kernels.verify.BasicsSuite;
+import dev.mambajvm.kernels.verify.Check;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code mamba-cli verify}: runs the kernel suite on devices against float64 references. */
+@Command(name = "verify",
+        description = "Run every basics kernel on the chosen devices and check it against a float64 reference"
+                + " on fresh random inputs. Exits 1 if any check fails.",
+        footerHeading = "%nExamples:%n",
+        footer = {
+                "  mamba-cli verify                      # every device found",
+                "  mamba-cli verify --device jvm --device opencl:0",
+                "  mamba-cli verify --device cuda:0 --seed 7"})
+public final class VerifyCommand implements Callable<Integer> {
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--device", paramLabel = "DEVICE",
+            description = "jvm, opencl[:N], cuda[:N] or auto (repeatable; default: every available device).")
+    List<String> devices = new ArrayList<>();
+
+    @Option(names = "--seed", description = "Seed of the random inputs (default: a fresh one each run, printed).")
+    Long seed;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        List<String> ids = new ArrayList<>(devices);
+        if (ids.isEmpty()) {
+            for (Backend b : Devices.backends()) {
+                b.devices().forEach(d -> ids.add(d.id()));
+            }
+        }
+        long s = seed != null ? seed : System.nanoTime();
+        int failed = 0;
+        int total = 0;
+        for (String id : ids) {
+            try (Device device = Devices.open(id)) {
+                out.println("== " + device.id() + " (" + device.name() + "), seed " + s);
+                out.flush();
+                for (Check c : new BasicsSuite(device, s).runAll()) {
+                    out.println(c);
+                    out.flush();
+                    total++;
+                    failed += c.passed() ? 0 : 1;
+                }
+            }
+        }
+        out.println((total - failed) + " passed, " + failed + " failed");
+        return failed == 0 ? 0 : 1;
+    }
+}

@@ -1,0 +1,99 @@
+package dev.mambajvm.kernels.verify;
+
+import dev.mambajvm.backend.Device;
+import dev.mambajvm.backend.DeviceBuffer;
+import dev.mambajvm.lang.BFloat16;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+
+/**
+ * Moving test data between Java arrays and device buffers. Outputs start poisoned (NaN, or a bit
+ * pattern for 16-bit and integer data) so an element the kernel forgot to write fails the check
+ * instead of passing as a zero.
+ */
+final class HostData {
+    static final short HALF_POISON = (short) 0x7E00;   // a float16 NaN
+    static final short BF16_POISON = (short) 0x7FC1;   // a bfloat16 NaN
+
+    private HostData() {
+    }
+
+    static float[] uniform(Random r, int n, float lo, float hi) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = lo + (hi - lo) * r.nextFloat();
+        }
+        return a;
+    }
+
+    static DeviceBuffer upload(Device d, float[] values) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment host = arena.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, values.length));
+            MemorySegment.copy(values, 0, host, ValueLayout.JAVA_FLOAT, 0, values.length);
+            DeviceBuffer b = d.allocate(host.byteSize());
+            d.queue().upload(host, b);
+            d.queue().finish();
+            return b;
+        }
+    }
+
+    static DeviceBuffer upload(Device d, short[] values) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment host = arena.allocate(ValueLayout.JAVA_SHORT, Math.max(1, values.length));
+            MemorySegment.copy(values, 0, host, ValueLayout.JAVA_SHORT, 0, values.length);
+            DeviceBuffer b = d.allocate(host.byteSize());
+            d.queue().upload(host, b);
+            d.queue().finish();
+            return b;
+        }
+    }
+
+    static DeviceBuffer poisonedFloats(Device d, int n) {
+        float[] nan = new float[n];
+        java.util.Arrays.fill(nan, Float.NaN);
+        return upload(d, nan);
+    }
+
+    static DeviceBuffer poisonedShorts(Device d, int n, short poison) {
+        short[] p = new short[n];
+        java.util.Arrays.fill(p, poison);
+        return upload(d, p);
+    }
+
+    static float[] downloadFloats(Device d, DeviceBuffer b, int n) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment host = arena.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, n));
+            d.queue().download(b, host);
+            d.queue().finish();
+            return host.toArray(ValueLayout.JAVA_FLOAT);
+        }
+    }
+
+    static short[] downloadShorts(Device d, DeviceBuffer b, int n) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment host = arena.allocate(ValueLayout.JAVA_SHORT, Math.max(1, n));
+            d.queue().download(b, host);
+            d.queue().finish();
+            return host.toArray(ValueLayout.JAVA_SHORT);
+        }
+    }
+
+    static short[] toHalf(float[] a) {
+        short[] s = new short[a.length];
+        for (int i = 0; i < a.length; i++) {
+            s[i] = Float.floatToFloat16(a[i]);
+        }
+        return s;
+    }
+
+    static short[] toBf16(float[] a) {
+        short[] s = new short[a.length];
+        for (int i = 0; i < a.length; i++) {
+            s[i] = BFloat16.fromFloat(a[i]);
+        }
+        return s;
+    }
+}

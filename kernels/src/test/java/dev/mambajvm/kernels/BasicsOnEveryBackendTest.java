@@ -1,0 +1,57 @@
+package dev.mambajvm.kernels;
+
+import dev.mambajvm.backend.Backend;
+import dev.mambajvm.backend.BackendKind;
+import dev.mambajvm.backend.Device;
+import dev.mambajvm.backend.Devices;
+import dev.mambajvm.kernels.verify.BasicsSuite;
+import dev.mambajvm.kernels.verify.Check;
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The basics suite on the JVM backend and on every OpenCL device (PoCL here and in CI), each run
+ * with a fresh seed (printed, so a failure can be replayed with {@code mamba-cli verify --seed}).
+ */
+class BasicsOnEveryBackendTest {
+
+    static List<String> deviceIds() {
+        List<String> ids = new ArrayList<>();
+        for (Backend b : Devices.backends()) {
+            if (b.kind() != BackendKind.CUDA) {
+                b.devices().forEach(d -> ids.add(d.id()));
+            }
+        }
+        return ids;
+    }
+
+    @Test
+    void ciHasTheJvmAndAnOpenClDevice() {
+        // CI installs PoCL through ./run-tests; without it the OpenCL half of this suite would be skipped silently.
+        List<String> ids = deviceIds();
+        assertTrue(ids.contains("jvm"), "devices: " + ids);
+        assertTrue(ids.stream().anyMatch(i -> i.startsWith("opencl:")),
+                "no OpenCL device: install PoCL (scripts/setup-backends.sh does, as root). Devices: " + ids);
+    }
+
+    @TestFactory
+    Stream<DynamicContainer> basicsSuite() {
+        long seed = System.nanoTime();
+        return deviceIds().stream().map(id -> {
+            List<Check> checks;
+            try (Device device = Devices.open(id)) {
+                checks = new BasicsSuite(device, seed).runAll();
+            }
+            return DynamicContainer.dynamicContainer(id + " (seed " + seed + ")", checks.stream().map(c ->
+                    DynamicTest.dynamicTest(c.kernel() + " " + c.shape(), () -> assertTrue(c.passed(), c.toString()))));
+        });
+    }
+}

@@ -1,0 +1,89 @@
+package dev.mambajvm.kernels;
+
+import dev.mambajvm.lang.spec.Dialect;
+import dev.mambajvm.lang.spec.KernelSpec;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Every kernel of the project, as the CUDA backend would hand it to NVRTC, compiles with nvcc for
+ * sm_90 (the H100) with no register spills, and its PTX holds no double-precision instruction:
+ * float kernels must not pay for a .f64 that slipped in through a literal or a math call.
+ */
+class GeneratedCudaCompilesTest {
+
+    private static final Pattern SPILLS = Pattern.compile("(\\d+) bytes spill stores, (\\d+) bytes spill loads");
+    private static final Pattern F64_INSTRUCTION = Pattern.compile("\\.f64\\b");
+    private static Path nvcc;
+
+    @TempDir
+    static Path work;
+
+    @BeforeAll
+    static void findNvcc() {
+        for (String dir : List.of(System.getenv().getOrDefault("CUDA_HOME", "/usr/local/cuda") + "/bin",
+                "/usr/local/cuda/bin", "/usr/local/cuda-13.0/bin", "/usr/local/bin", "/usr/bin")) {
+            Path p = Path.of(dir, "nvcc");
+            if (Files.isExecutable(p)) {
+                nvcc = p;
+                return;
+            }
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyKernelCompilesForSm90WithoutSpills() {
+        List<KernelSpec> specs = KernelSpec.all(getClass().getClassLoader());
+        assertFalse(specs.isEmpty(), "no kernels found on the class path");
+        return specs.stream().map(spec -> DynamicTest.dynamicTest(spec.displayName(), () -> check(spec)));
+    }
+
+    private void check(KernelSpec spec) throws Exception {
+        assumeTrue(nvcc != null, "nvcc not found (CUDA_HOME, /usr/local/cuda*/bin): generated CUDA not compiled");
+        String source = spec.source(Dialect.CUDA, ExampleConstants.of(spec));
+        Path cu = work.resolve(spec.id() + ".cu");
+        Files.writeString(cu, source);
+        String report = run(List.of(nvcc.toString(), "-cubin", "-arch=sm_90", "-Xptxas", "-v", "-o",
+                work.resolve(spec.id() + ".cubin").toString(), cu.toString()), source);
+        Matcher m = SPILLS.matcher(report);
+        assertTrue(m.find(), "no ptxas resource report for " + spec.displayName() + ":\n" + report);
+        assertEquals("0", m.group(1), "spill stores in " + spec.displayName() + ":\n" + report);
+        assertEquals("0", m.group(2), "spill loads in " + spec.displayName() + ":\n" + report);
+
+        Path ptx = work.resolve(spec.id() + ".ptx");
+        run(List.of(nvcc.toString(), "-ptx", "-arch=sm_90", "-o", ptx.toString(), cu.toString()), source);
+        List<String> f64 = new ArrayList<>();
+        for (String line : Files.readAllLines(ptx)) {
+            if (F64_INSTRUCTION.matcher(line).find()) {
+                f64.add(line.trim());
+            }
+        }
+        assertTrue(f64.isEmpty(), "double-precision PTX in " + spec.displayName() + ": " + f64);
+    }
+
+    private static String run(List<String> command, String source) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "nvcc timed out");
+        assertEquals(0, p.exitValue(), "nvcc failed:\n" + output + "\n--- source ---\n" + source);
+        return output;
+    }
+}
