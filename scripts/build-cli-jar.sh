@@ -1,13 +1,10 @@
 #!/usr/bin/env bash
 # Builds cli/target/mamba-cli.jar (mvn -q -DskipTests package) when it is missing or older than any
-# file under */src or any pom.xml. Expects find-jdk.sh to have run (the launchers source it) but
-# sources it itself when run alone. Quiet when the jar is up to date.
+# file under */src or any pom.xml. Quiet when the jar is up to date.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-if [[ -z ${JAVA_HOME:-} ]] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -q 'version "2[5-9]\|version "[3-9][0-9]'; then
-    . scripts/find-jdk.sh || exit 1
-fi
+. scripts/find-jdk.sh || exit 1 # keeps a JAVA_HOME that is already >= 25
 JAR=cli/target/mamba-cli.jar
 stale() {
     [[ ! -f $JAR ]] && return 0

@@ -39,6 +39,7 @@ mkdir -p "$ICD"
 if compgen -G '/etc/OpenCL/vendors/*.icd' >/dev/null; then
     cp /etc/OpenCL/vendors/*.icd "$ICD"/
 fi
+[[ -e $NV_OPENCL ]] || echo "device-run: $NV_OPENCL not found; OpenCL will not see the NVIDIA GPU" >&2
 printf '%s\n' "$NV_OPENCL" >"$ICD/nvidia.icd"
 export OCL_ICD_VENDORS=$ICD
 export MAMBA_NVRTC=${MAMBA_NVRTC:-/usr/local/cuda-13.0/targets/x86_64-linux/lib/libnvrtc.so.13}
