@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 /** {@code mamba-cli kernels}: lists the compiled kernels, or prints one kernel's generated code. */
-@Command(name = "kernels",
+@Command(name = "kernels", mixinStandardHelpOptions = true,
         description = "List the kernels in this build, or print the CUDA C / OpenCL C generated for one.",
         footerHeading = "%nExamples:%n",
         footer = {

@@ -26,11 +26,16 @@ import java.util.concurrent.Callable;
         },
         subcommands = {
                 DevicesCommand.class,
+                KernelsCommand.class,
+                VerifyCommand.class,
         },
         footerHeading = "%nExamples:%n",
         footer = {
                 "  mamba-cli devices            list the backends and their devices",
                 "  mamba-cli devices --json     the same, as one JSON object",
+                "  mamba-cli kernels            the kernels in this build",
+                "  mamba-cli kernels --emit cuda VectorKernels.vectorAdd",
+                "  mamba-cli verify             run the kernel suite on every device",
                 "  mamba-cli devices --help     help for one command",
                 "  mamba-cli --version          versions of mamba-cli and of Java",
         })

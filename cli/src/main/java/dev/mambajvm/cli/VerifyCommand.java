@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code mamba-cli verify}: runs the kernel suite on devices against float64 references. */
-@Command(name = "verify",
+@Command(name = "verify", mixinStandardHelpOptions = true,
         description = "Run every basics kernel on the chosen devices and check it against a float64 reference"
                 + " on fresh random inputs. Exits 1 if any check fails.",
         footerHeading = "%nExamples:%n",
