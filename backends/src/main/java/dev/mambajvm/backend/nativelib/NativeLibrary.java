@@ -20,7 +20,12 @@ import java.util.Optional;
  * {@link #find} never throws for a missing library: it returns a {@link Search} whose
  * {@link Search#reason() reason} says what was tried. The library stays loaded for the life of the
  * JVM (global arena): driver libraries are not safe to unload while objects they made are alive.
+ *
+ * <p>Loading libraries and making downcalls are restricted methods: run with
+ * {@code --enable-native-access=ALL-UNNAMED} (the build passes it to tests) to avoid the JVM's
+ * warning, which is why the compiler's "restricted" lint is silenced here, in the one place they are used.
  */
+@SuppressWarnings("restricted")
 public final class NativeLibrary {
     private static final Linker LINKER = Linker.nativeLinker();
 

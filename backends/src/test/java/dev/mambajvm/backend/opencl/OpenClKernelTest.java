@@ -193,4 +193,18 @@ class OpenClKernelTest {
             assertTrue(count.getMessage().contains("int scalar n"), count.getMessage());
         }
     }
+
+    @Test
+    void driverErrorsNameTheCallTheErrorAndTheLaunch() {
+        CompiledKernel k = device.compile(OpenClTestSupport.vectorAdd(), Map.of());
+        int tooLarge = (int) device.maxWorkGroupSize() * 2;
+        try (DeviceBuffer a = device.allocate(tooLarge * 4L)) {
+            OpenClException e = assertThrows(OpenClException.class,
+                    () -> device.queue().launch(k, WorkerGrid.of1D(tooLarge, tooLarge), a, a, a, tooLarge));
+            assertEquals("clEnqueueNDRangeKernel", e.call());
+            assertTrue(e.getMessage().contains("CL_INVALID_WORK_GROUP_SIZE (-54)"), e.getMessage());
+            assertTrue(e.getMessage().contains("OpenClTestKernels.vectorAdd"), e.getMessage());
+            assertTrue(e.getMessage().contains("local [" + tooLarge + "]"), e.getMessage());
+        }
+    }
 }
