@@ -1,0 +1,125 @@
+package dev.mambajvm.backend.opencl;
+
+import dev.mambajvm.backend.CompiledKernel;
+import dev.mambajvm.backend.KernelCompilationException;
+import dev.mambajvm.lang.spec.Dialect;
+import dev.mambajvm.lang.spec.KernelSpec;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+
+/**
+ * One kernel built for one device and one set of {@code @Constant} values: a {@code cl_program}
+ * holding the specialized source and the {@code cl_kernel} named {@link KernelSpec#name()}.
+ *
+ * <p>A {@code cl_kernel} carries its arguments as state ({@code clSetKernelArg} then enqueue), so
+ * it must not be launched from two threads at once; the device's queue is single-threaded anyway.
+ */
+final class OpenClKernel implements CompiledKernel {
+    /**
+     * {@code -cl-std=CL1.2} and nothing else: no {@code -cl-mad-enable}, {@code -cl-fast-relaxed-math}
+     * and the like, which change float results and would break the float64 reference checks.
+     */
+    static final String BUILD_OPTIONS = "-cl-std=CL1.2";
+
+    /**
+     * Prepended to every program. OpenCL C lets the compiler contract {@code a * b + c} into one
+     * fused multiply-add by default (FP_CONTRACT is ON, and PoCL/clang do it), which rounds once
+     * instead of twice: results would then differ in the last bit from the JVM backend's Java
+     * float arithmetic. Off, every operation rounds as written.
+     */
+    static final String PRELUDE = "#pragma OPENCL FP_CONTRACT OFF\n";
+
+    private final KernelSpec spec;
+    private final Map<String, ? extends Number> constants;
+    private final OpenClDevice device;
+    private final String source;
+    private final MemorySegment program;
+    private final MemorySegment kernel;
+
+    private OpenClKernel(KernelSpec spec, Map<String, ? extends Number> constants, OpenClDevice device, String source,
+                         MemorySegment program, MemorySegment kernel) {
+        this.spec = spec;
+        this.constants = constants;
+        this.device = device;
+        this.source = source;
+        this.program = program;
+        this.kernel = kernel;
+    }
+
+    /**
+     * Specializes and builds {@code spec} for {@code device}.
+     *
+     * @throws KernelCompilationException with the build log and source when the OpenCL compiler
+     *                                    rejects it (or the program has no kernel of that name)
+     */
+    static OpenClKernel build(OpenClDevice device, KernelSpec spec, Map<String, ? extends Number> constants) {
+        String source = PRELUDE + spec.source(Dialect.OPENCL, constants);
+        OpenCl cl = device.cl();
+        MemorySegment program = cl.createProgram(device.context(), source);
+        try {
+            String options = device.supportsOpenClC12() ? BUILD_OPTIONS : "";
+            int rc = cl.buildProgram(program, device.handle(), options);
+            if (rc != OpenCl.CL_SUCCESS) {
+                String log = safeBuildLog(cl, program, device);
+                throw new KernelCompilationException("OpenCL build of kernel " + spec.displayName() + " (" + spec.location()
+                        + ") for " + device.id() + " (" + device.name() + ") failed: clBuildProgram returned "
+                        + ClErrors.describe(rc), log, source);
+            }
+            MemorySegment kernel;
+            try {
+                kernel = cl.createKernel(program, spec.name());
+            } catch (OpenClException e) {
+                throw new KernelCompilationException("OpenCL program of kernel " + spec.displayName() + " for "
+                        + device.id() + " has no usable __kernel '" + spec.name() + "': " + e.getMessage(),
+                        safeBuildLog(cl, program, device), source);
+            }
+            return new OpenClKernel(spec, constants, device, source, program, kernel);
+        } catch (RuntimeException e) {
+            cl.releaseProgram(program);
+            throw e;
+        }
+    }
+
+    private static String safeBuildLog(OpenCl cl, MemorySegment program, OpenClDevice device) {
+        try {
+            return cl.buildLog(program, device.handle());
+        } catch (OpenClException e) {
+            return "(no build log: " + e.getMessage() + ")";
+        }
+    }
+
+    @Override
+    public KernelSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public Map<String, ? extends Number> constants() {
+        return constants;
+    }
+
+    @Override
+    public OpenClDevice device() {
+        return device;
+    }
+
+    @Override
+    public String source() {
+        return source;
+    }
+
+    MemorySegment handle() {
+        return kernel;
+    }
+
+    void release() {
+        device.cl().releaseKernel(kernel);
+        device.cl().releaseProgram(program);
+    }
+
+    @Override
+    public String toString() {
+        return "OpenClKernel[" + spec.displayName() + " on " + device.id() + ", constants " + constants + "]";
+    }
+}
