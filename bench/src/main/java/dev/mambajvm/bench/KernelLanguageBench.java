@@ -67,7 +67,7 @@ public final class KernelLanguageBench {
 
     static String run(Device device) {
         System.out.println("== " + device.id() + " " + device.name());
-        long elements = Math.min(ELEMENTS, maxElements(device));
+        long elements = ELEMENTS;
         long bytes = elements * Float.BYTES;
         Queue q = device.queue();
         try (DeviceBuffer x = device.allocate(bytes); DeviceBuffer y = device.allocate(bytes)) {
@@ -117,17 +117,6 @@ public final class KernelLanguageBench {
             System.out.printf(Locale.ROOT, "graph  %.2f µs per kernel (replays of %d kernels)%n", graphUs, GRAPH_KERNELS);
             return String.format(Locale.ROOT, "| %s %s | %.0f | %.0f | %.1f%% | %.2f | %.2f |", device.id(), device.name(),
                     copyGBs, scaleGBs, 100 * scaleGBs / copyGBs, launchUs[2], graphUs);
-        }
-    }
-
-    /** Device memory may be small (a laptop GPU, PoCL in a container): use at most a quarter for the two buffers. */
-    private static long maxElements(Device device) {
-        String mem = device.properties().getOrDefault("global memory bytes", "");
-        try {
-            long bytes = Long.parseLong(mem.trim());
-            return Math.max(1 << 20, Long.highestOneBit(bytes / 8 / Float.BYTES));
-        } catch (NumberFormatException e) {
-            return ELEMENTS;
         }
     }
 
