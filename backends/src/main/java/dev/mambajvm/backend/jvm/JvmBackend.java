@@ -40,7 +40,7 @@ public final class JvmBackend implements Backend {
         p.put("available processors", Integer.toString(Runtime.getRuntime().availableProcessors()));
         p.put("vector api", vectorApi());
         this.properties = Collections.unmodifiableMap(p);
-        this.device = new JvmDevice(parallelism, properties);
+        this.device = new JvmDevice(parallelism);
     }
 
     @Override

@@ -61,7 +61,7 @@ public final class JvmDevice implements Device {
     private record CacheKey(KernelSpec spec, Map<String, ? extends Number> constants) {
     }
 
-    JvmDevice(int parallelism, Map<String, String> backendProperties) {
+    JvmDevice(int parallelism) {
         this.executor = new JvmExecutor(parallelism);
         Map<String, String> p = new LinkedHashMap<>();
         p.put("worker threads", Integer.toString(parallelism));
@@ -69,7 +69,6 @@ public final class JvmDevice implements Device {
         p.put("device memory", "off-heap MemorySegments (one shared Arena per buffer)");
         p.put("kernels without barriers", "work-items of a group in a loop on one thread");
         p.put("kernels with barriers", "one virtual thread per work-item, Phaser barrier");
-        p.putAll(backendProperties);
         this.properties = java.util.Collections.unmodifiableMap(p);
     }
 
