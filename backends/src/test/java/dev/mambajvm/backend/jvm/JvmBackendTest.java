@@ -344,6 +344,25 @@ class JvmBackendTest {
     }
 
     @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void singleWorkerRunsBarrierKernelsToo() {
+        // One worker thread: groups run one at a time, their items still concurrently (virtual threads).
+        try (Device one = new JvmBackend(1).devices().getFirst()) {
+            int n = 64 * 10;
+            float[] in = new float[n];
+            Arrays.fill(in, 0.5f);
+            DeviceBuffer din = one.allocate(4L * n), dout = one.allocate(4L * 10);
+            one.queue().upload(MemorySegment.ofArray(in), din);
+            one.queue().launch(one.compile(GROUP_SUM, Map.of("GROUP", 64)), WorkerGrid.of1D(n, 64), din, dout, n);
+            float[] out = new float[10];
+            one.queue().download(dout, MemorySegment.ofArray(out));
+            for (float v : out) {
+                assertEquals(32f, v);
+            }
+        }
+    }
+
+    @Test
     void constantsArePassedAsJavaArguments() {
         KernelSpec spec = spec("affine", false, "x array f32 read", "y array f32 write",
                 "ALPHA constant float", "n scalar int", "SHIFT constant int");
