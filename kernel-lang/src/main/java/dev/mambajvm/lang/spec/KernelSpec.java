@@ -47,7 +47,9 @@ public record KernelSpec(String owner, String name, String location, List<Kernel
 
     public KernelSpec {
         params = List.copyOf(params);
-        sources = Collections.unmodifiableMap(new EnumMap<>(sources));
+        EnumMap<Dialect, String> copy = new EnumMap<>(Dialect.class);
+        copy.putAll(sources);
+        sources = Collections.unmodifiableMap(copy);
     }
 
     /** {@code OWNER.NAME}, the kernel's identity and the stem of its resource files. */
