@@ -4,7 +4,7 @@
 # backend at NVRTC, then runs Java on the fat jar.
 #
 #   scripts/device-run.sh cli devices               dev.mambajvm.cli.MambaCli devices
-#   scripts/device-run.sh dev.mambajvm.bench.Main --iterations 100
+#   scripts/device-run.sh dev.mambajvm.bench.KernelLanguageBench cuda:0   (the bench jar is on the class path too)
 #
 # Overridable: MAMBA_JRE_DIR (/tmp/jre), MAMBA_ICD_DIR (/tmp/mamba-icd), MAMBA_NVIDIA_OPENCL,
 # MAMBA_NVRTC, JAVA_OPTS (extra JVM options, e.g. -Xmx64g).
@@ -51,4 +51,4 @@ if [[ $main == cli ]]; then
 fi
 # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
 exec "$JRE/bin/java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector ${JAVA_OPTS:-} \
-    -cp .device/mamba-cli.jar "$main" "$@"
+    -cp ".device/mamba-cli.jar$([[ -f .device/mamba-bench.jar ]] && echo :.device/mamba-bench.jar)" "$main" "$@"

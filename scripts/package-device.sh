@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Packs what the GPU machine (which has no Java) needs into the git-ignored .device/:
 #   .device/mamba-cli.jar   the fat jar (built first when missing or stale)
+#   .device/mamba-bench.jar the benchmarks (thin jar)
 #   .device/jre.tgz         a jlink'ed runtime: the modules jdeps finds in the jar, plus
 #                           jdk.incubator.vector (loaded with --add-modules, invisible to jdeps)
 # scripts/device-run.sh runs it there. Extra modules: MAMBA_JLINK_MODULES=jdk.jfr,jdk.management
@@ -28,6 +29,9 @@ tar -C "$tmp" -czf .device/jre.tgz.tmp jre
 mv .device/jre.tgz.tmp .device/jre.tgz
 cp "$JAR" .device/mamba-cli.jar.tmp
 mv .device/mamba-cli.jar.tmp .device/mamba-cli.jar
+# The benchmarks: a thin jar, its dependencies are in the fat jar.
+mvn -q -B -pl bench -am -DskipTests package
+cp bench/target/mamba-bench-*.jar .device/mamba-bench.jar
 
 size() { stat -c %s "$1"; }
 jre=$(size .device/jre.tgz)

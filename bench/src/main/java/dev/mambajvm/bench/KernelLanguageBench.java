@@ -36,7 +36,8 @@ import java.util.Map;
  */
 public final class KernelLanguageBench {
 
-    private static final long ELEMENTS = 1L << 28;          // 256 Mi floats: 1 GiB per buffer, far past any cache
+    /** 256 Mi floats: 1 GiB per buffer, far past any cache (override: -Dmamba.bench.elements=N). */
+    private static final long ELEMENTS = Long.getLong("mamba.bench.elements", 1L << 28);
     private static final int REPEATS = 20;
     private static final int LAUNCHES = 20_000;
     private static final int GRAPH_KERNELS = 1_000;
