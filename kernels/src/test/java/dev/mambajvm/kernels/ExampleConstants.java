@@ -16,7 +16,8 @@ final class ExampleConstants {
     private static final Map<String, Map<String, ? extends Number>> BY_KERNEL = Map.of(
             "ReductionKernels.groupSum", Map.of("groupSize", 256),
             "MatMulKernels.matmulTiled", Map.of("tile", 16),
-            "ActivationKernels.causalMovingSum", Map.of("width", 4));
+            "ActivationKernels.causalMovingSum", Map.of("width", 4),
+            "VectorKernels.scaleUnrolled", Map.of("itemsPerThread", 8));
 
     static Map<String, ? extends Number> of(KernelSpec spec) {
         if (spec.constants().isEmpty()) {

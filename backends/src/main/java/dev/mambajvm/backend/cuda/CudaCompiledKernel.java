@@ -24,6 +24,8 @@ public final class CudaCompiledKernel implements CompiledKernel {
     private final MemorySegment function;
     private final Origin origin;
     private final int generation;
+    /** The parameters passed at launch, extracted once: every launch checks its arguments against them. */
+    private final List<dev.mambajvm.lang.spec.KernelParam> launchParams;
 
     CudaCompiledKernel(KernelSpec spec, Map<String, ? extends Number> constants, CudaDevice device, String source,
                        String ptx, List<String> options, MemorySegment function, Origin origin, int generation) {
@@ -36,6 +38,11 @@ public final class CudaCompiledKernel implements CompiledKernel {
         this.function = function;
         this.origin = origin;
         this.generation = generation;
+        this.launchParams = spec.launchParams();
+    }
+
+    List<dev.mambajvm.lang.spec.KernelParam> launchParams() {
+        return launchParams;
     }
 
     @Override

@@ -177,8 +177,21 @@ public final class CudaDevice implements Device {
             }
             ctx = context;
         }
-        driver.check(driver.cuCtxSetCurrent(ctx), "cuCtxSetCurrent");
+        // Launch path: skip the driver call when this thread already has the context current.
+        if (!ctx.equals(CURRENT_ON_THIS_THREAD.get())) {
+            driver.check(driver.cuCtxSetCurrent(ctx), "cuCtxSetCurrent");
+            CURRENT_ON_THIS_THREAD.set(ctx);
+        }
         return ctx;
+    }
+
+    /** The context this process last made current on each thread (only mamba-jvm sets contexts). */
+    private static final ThreadLocal<MemorySegment> CURRENT_ON_THIS_THREAD = new ThreadLocal<>();
+
+    /** Wraps a direct cuCtxSetCurrent: the per-thread cache no longer knows what is current. */
+    private static int forgetCurrent(int result) {
+        CURRENT_ON_THIS_THREAD.remove();
+        return result;
     }
 
     private void open() {
@@ -187,7 +200,7 @@ public final class CudaDevice implements Device {
             driver.check(driver.cuDevicePrimaryCtxRetain(out, cuDevice), "cuDevicePrimaryCtxRetain");
             MemorySegment ctx = CudaDriver.handle(out);
             try {
-                driver.check(driver.cuCtxSetCurrent(ctx), "cuCtxSetCurrent");
+                driver.check(forgetCurrent(driver.cuCtxSetCurrent(ctx)), "cuCtxSetCurrent");
                 // Non-blocking: must not serialise with the legacy default stream other libraries may use.
                 driver.check(driver.cuStreamCreate(out, CudaDriver.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
             } catch (CudaException e) {
@@ -254,7 +267,7 @@ public final class CudaDevice implements Device {
             }
             alloc.freed = true;
             if (context != null) {
-                driver.check(driver.cuCtxSetCurrent(context), "cuCtxSetCurrent");
+                driver.check(forgetCurrent(driver.cuCtxSetCurrent(context)), "cuCtxSetCurrent");
                 // cuMemFree does not wait for queued work that may still use the memory: wait first.
                 driver.check(driver.cuStreamSynchronize(stream), "cuStreamSynchronize");
                 driver.check(driver.cuMemFree(alloc.base), "cuMemFree_v2");
@@ -311,7 +324,7 @@ public final class CudaDevice implements Device {
                 return;
             }
             e.destroyed = true;
-            driver.cuCtxSetCurrent(context);
+            forgetCurrent(driver.cuCtxSetCurrent(context));
             driver.cuEventDestroy(e.event);
         }
     }
@@ -426,7 +439,7 @@ public final class CudaDevice implements Device {
             }
             List<RuntimeException> errors = new ArrayList<>();
             Runnable[] steps = {
-                    () -> driver.check(driver.cuCtxSetCurrent(context), "cuCtxSetCurrent"),
+                    () -> driver.check(forgetCurrent(driver.cuCtxSetCurrent(context)), "cuCtxSetCurrent"),
                     () -> driver.check(driver.cuStreamSynchronize(stream), "cuStreamSynchronize"),
             };
             for (Runnable r : steps) {

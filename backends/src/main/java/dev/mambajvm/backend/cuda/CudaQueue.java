@@ -28,6 +28,11 @@ final class CudaQueue implements Queue {
         this.generation = generation;
     }
 
+    /** Argument scratch for {@link #launch}: the queue is used by one thread at a time. */
+    private int scratchSlots = 0;
+    private MemorySegment scratchValues;
+    private MemorySegment scratchPointers;
+
     private MemorySegment begin() {
         device.checkGeneration(generation, "queue");
         device.makeCurrent();
@@ -116,17 +121,24 @@ final class CudaQueue implements Queue {
     @Override
     public void launch(CompiledKernel kernel, WorkerGrid grid, Object... args) {
         CudaCompiledKernel k = kernelOf(device, kernel);
-        List<KernelArguments.Arg> marshalled = KernelArguments.marshal(k.spec(), args, device::pointerOf);
+        List<KernelArguments.Arg> marshalled = KernelArguments.marshal(k.spec(), k.launchParams(), args,
+                device::pointerOf);
         int[] dims = dims(device, k, grid);
         MemorySegment function = k.function();
         MemorySegment stream = begin();
-        try (Arena a = Arena.ofConfined()) {
+        {
             int n = marshalled.size();
-            MemorySegment values = a.allocate(KernelArguments.valuesSize(n), 8);
-            MemorySegment pointers = a.allocate(ADDRESS, Math.max(1, n));
+            // cuLaunchKernel copies the argument values before returning, so one scratch block per
+            // queue serves every launch: no allocation on the launch path.
+            if (n > scratchSlots) {
+                scratchSlots = Math.max(n, 2 * scratchSlots);
+                scratchValues = Arena.ofAuto().allocate(KernelArguments.valuesSize(scratchSlots), 8);
+                scratchPointers = Arena.ofAuto().allocate(ADDRESS, scratchSlots);
+            }
+            MemorySegment values = scratchValues;
+            MemorySegment pointers = scratchPointers;
             KernelArguments.write(marshalled, values, pointers);
             CudaDriver drv = device.driver;
-            // cuLaunchKernel copies the argument values before returning: the arena may close after.
             int rc = drv.cuLaunchKernel(function, dims[0], dims[1], dims[2], dims[3], dims[4], dims[5], 0, stream,
                     n == 0 ? MemorySegment.NULL : pointers, MemorySegment.NULL);
             if (rc != CudaDriver.CUDA_SUCCESS) {

@@ -49,7 +49,15 @@ final class KernelArguments {
      * @throws IllegalArgumentException naming the kernel, the parameter and what was expected
      */
     static List<Arg> marshal(KernelSpec spec, Object[] args, ToLongFunction<DeviceBuffer> pointerOf) {
-        List<KernelParam> params = spec.launchParams();
+        return marshal(spec, spec.launchParams(), args, pointerOf);
+    }
+
+    /**
+     * As above with the launch parameters already extracted: this runs on every launch, so the
+     * hot path allocates no strings (messages are built only when an argument is wrong).
+     */
+    static List<Arg> marshal(KernelSpec spec, List<KernelParam> params, Object[] args,
+                             ToLongFunction<DeviceBuffer> pointerOf) {
         Object[] a = args == null ? new Object[0] : args;
         if (a.length != params.size()) {
             throw new IllegalArgumentException("kernel " + spec.displayName() + " takes " + params.size()
@@ -59,20 +67,19 @@ final class KernelArguments {
         for (int i = 0; i < params.size(); i++) {
             KernelParam p = params.get(i);
             Object v = a[i];
-            String where = "kernel " + spec.displayName() + ", argument " + i + " '" + p.name() + "'";
             if (v == null) {
-                throw new IllegalArgumentException(where + ": null (expected " + expectation(p) + ")");
+                throw new IllegalArgumentException(where(spec, i, p) + ": null (expected " + expectation(p) + ")");
             }
             if (p.kind() == KernelParam.Kind.ARRAY) {
                 if (!(v instanceof DeviceBuffer b)) {
-                    throw new IllegalArgumentException(where + ": expected " + expectation(p) + ", got "
+                    throw new IllegalArgumentException(where(spec, i, p) + ": expected " + expectation(p) + ", got "
                             + v.getClass().getSimpleName());
                 }
                 long ptr;
                 try {
                     ptr = pointerOf.applyAsLong(b);
                 } catch (IllegalArgumentException | IllegalStateException e) {
-                    throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+                    throw new IllegalArgumentException(where(spec, i, p) + ": " + e.getMessage(), e);
                 }
                 out.add(new Arg(p, Type.POINTER, ptr, null, null, b));
                 continue;
@@ -81,11 +88,11 @@ final class KernelArguments {
                 case "int" -> Type.INT;
                 case "long" -> Type.LONG;
                 case "float" -> Type.FLOAT;
-                default -> throw new IllegalArgumentException(where + ": unsupported scalar type " + p.scalarType());
+                default -> throw new IllegalArgumentException(where(spec, i, p) + ": unsupported scalar type " + p.scalarType());
             };
             if (v instanceof Scalar s) {
                 if (!s.type().equals(p.scalarType())) {
-                    throw new IllegalArgumentException(where + ": expected " + expectation(p) + ", got a Scalar holding a "
+                    throw new IllegalArgumentException(where(spec, i, p) + ": expected " + expectation(p) + ", got a Scalar holding a "
                             + s.type());
                 }
                 out.add(new Arg(p, t, 0, null, s, null));
@@ -98,12 +105,16 @@ final class KernelArguments {
                 default -> false;
             };
             if (!fits) {
-                throw new IllegalArgumentException(where + ": expected " + expectation(p) + ", got "
+                throw new IllegalArgumentException(where(spec, i, p) + ": expected " + expectation(p) + ", got "
                         + v.getClass().getSimpleName() + " " + v);
             }
             out.add(new Arg(p, t, 0, (Number) v, null, null));
         }
         return out;
+    }
+
+    private static String where(KernelSpec spec, int i, KernelParam p) {
+        return "kernel " + spec.displayName() + ", argument " + i + " '" + p.name() + "'";
     }
 
     static String expectation(KernelParam p) {

@@ -40,6 +40,8 @@ public final class BasicsSuite {
             checks.add(vectorAdd(n));
         }
         checks.add(scale(100_003, 64, 128));
+        checks.add(scaleUnrolled(100_003, 4, 128));
+        checks.add(scaleUnrolled(777, 8, 64));
         checks.add(groupSum(10_000, 64));
         checks.add(groupSum(3_001, 256));
         checks.add(matmul(37, 53, 70, 16));
@@ -83,6 +85,21 @@ public final class BasicsSuite {
             device.queue().launch(compile(VectorKernels.class, "scale", Map.of()),
                     WorkerGrid.of1D((long) groups * local, local), dx, dy, alpha, n);
             return Check.compare("VectorKernels.scale", "n=" + n + " grid=" + groups + "x" + local,
+                    HostData.downloadFloats(device, dy, n), ref, 1e-6);
+        }
+    }
+
+    public Check scaleUnrolled(int n, int itemsPerThread, int local) {
+        float[] x = HostData.uniform(random, n, -4, 4);
+        float alpha = 0.5f + random.nextFloat();
+        double[] ref = new double[n];
+        for (int i = 0; i < n; i++) {
+            ref[i] = (double) alpha * x[i];
+        }
+        try (DeviceBuffer dx = HostData.upload(device, x); DeviceBuffer dy = HostData.poisonedFloats(device, n)) {
+            device.queue().launch(compile(VectorKernels.class, "scaleUnrolled", Map.of("itemsPerThread", itemsPerThread)),
+                    WorkerGrid.covering1D(Math.ceilDiv(n, itemsPerThread), local), dx, dy, alpha, n);
+            return Check.compare("VectorKernels.scaleUnrolled", "n=" + n + " items=" + itemsPerThread + " local=" + local,
                     HostData.downloadFloats(device, dy, n), ref, 1e-6);
         }
     }
