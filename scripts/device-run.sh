@@ -44,6 +44,11 @@ printf '%s\n' "$NV_OPENCL" >"$ICD/nvidia.icd"
 export OCL_ICD_VENDORS=$ICD
 export MAMBA_NVRTC=${MAMBA_NVRTC:-/usr/local/cuda-13.0/targets/x86_64-linux/lib/libnvrtc.so.13}
 
+# Signal chaining: see ./mamba-cli. MAMBA_NO_JSIG=1 leaves it out (to reproduce the crash).
+if [[ -z ${MAMBA_NO_JSIG:-} && -f $JRE/lib/libjsig.so ]]; then
+    export LD_PRELOAD="$JRE/lib/libjsig.so${LD_PRELOAD:+:$LD_PRELOAD}"
+fi
+
 main=$1
 shift
 if [[ $main == cli ]]; then

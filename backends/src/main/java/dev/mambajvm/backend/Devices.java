@@ -21,48 +21,60 @@ public final class Devices {
     private Devices() {
     }
 
+    /** Environment variable restricting discovery, e.g. {@code MAMBA_BACKENDS=jvm,opencl}. */
+    public static final String BACKENDS_ENV = "MAMBA_BACKENDS";
+
     /**
      * All backends, JVM first, each freshly discovered; backends whose libraries are missing are
      * included and report why they are unavailable. Discovery of one backend failing in an
-     * unexpected way does not hide the others.
+     * unexpected way does not hide the others. {@value #BACKENDS_ENV} (a comma-separated subset of
+     * jvm, opencl, cuda) leaves the others out: they are not even loaded.
      */
     public static List<Backend> backends() {
         List<Backend> backends = new ArrayList<>();
-        backends.add(new JvmBackend());
-        backends.add(discover(BackendKind.OPENCL, OpenClBackend::new));
-        backends.add(discover(BackendKind.CUDA, CudaBackend::new));
+        for (BackendKind kind : BackendKind.values()) {
+            if (enabled(kind)) {
+                backends.add(discover(kind));
+            }
+        }
         return backends;
     }
 
     /**
-     * Opens the device named by {@code selector}. The caller owns it and closes it.
+     * Opens the device named by {@code selector}, loading only the backends the selector needs
+     * (native drivers are not initialized for a JVM run). The caller owns the device and closes it.
      *
      * @throws IllegalArgumentException when the selector is malformed or names no present device;
      *                                  the message lists the devices that are present
      */
     public static Device open(String selector) {
         String s = selector.trim().toLowerCase(Locale.ROOT);
-        List<Backend> backends = backends();
-        Backend jvm = backends.get(0);
-        Backend opencl = backends.get(1);
-        Backend cuda = backends.get(2);
         return switch (s) {
             case "auto" -> {
-                if (!cuda.devices().isEmpty()) {
-                    yield cuda.devices().getFirst();
+                for (BackendKind kind : new BackendKind[]{BackendKind.CUDA, BackendKind.OPENCL}) {
+                    if (enabled(kind)) {
+                        Backend b = discover(kind);
+                        var device = b.devices().stream().filter(d -> kind == BackendKind.CUDA || isGpu(d)).findFirst();
+                        if (device.isPresent()) {
+                            yield device.get();
+                        }
+                    }
                 }
-                yield opencl.devices().stream().filter(Devices::isGpu).findFirst().orElse(jvm.devices().getFirst());
+                yield new JvmBackend().devices().getFirst();
             }
-            case "jvm", "cpu" -> jvm.devices().getFirst();
-            case "opencl" -> opencl.devices().stream().filter(Devices::isGpu).findFirst()
-                    .orElseGet(() -> indexed(opencl, 0, selector, backends));
-            case "cuda" -> indexed(cuda, 0, selector, backends);
+            case "jvm", "cpu" -> new JvmBackend().devices().getFirst();
+            case "opencl" -> {
+                Backend opencl = discover(BackendKind.OPENCL);
+                yield opencl.devices().stream().filter(Devices::isGpu).findFirst()
+                        .orElseGet(() -> indexed(opencl, 0, selector));
+            }
+            case "cuda" -> indexed(discover(BackendKind.CUDA), 0, selector);
             default -> {
                 int colon = s.indexOf(':');
                 String kind = colon < 0 ? s : s.substring(0, colon);
-                Backend b = switch (kind) {
-                    case "opencl" -> opencl;
-                    case "cuda" -> cuda;
+                BackendKind backend = switch (kind) {
+                    case "opencl" -> BackendKind.OPENCL;
+                    case "cuda" -> BackendKind.CUDA;
                     default -> throw new IllegalArgumentException("unknown device '" + selector
                             + "': expected auto, jvm, cpu, opencl, opencl:N, cuda or cuda:N");
                 };
@@ -73,17 +85,35 @@ public final class Devices {
                     throw new IllegalArgumentException("device '" + selector + "': the part after ':' must be a"
                             + " device number, e.g. " + kind + ":0");
                 }
-                yield indexed(b, index, selector, backends);
+                yield indexed(discover(backend), index, selector);
             }
         };
     }
 
-    private static Device indexed(Backend backend, int index, String selector, List<Backend> all) {
+    private static boolean enabled(BackendKind kind) {
+        String only = System.getenv(BACKENDS_ENV);
+        if (only == null || only.isBlank()) {
+            return true;
+        }
+        List<String> names = new ArrayList<>();
+        for (String n : only.split(",")) {
+            String name = n.trim().toLowerCase(Locale.ROOT);
+            if (!List.of("jvm", "opencl", "cuda").contains(name)) {
+                throw new IllegalArgumentException(BACKENDS_ENV + "=" + only + ": '" + n.trim()
+                        + "' is not a backend (expected a comma-separated subset of jvm, opencl, cuda)");
+            }
+            names.add(name);
+        }
+        return names.contains(kind.name().toLowerCase(Locale.ROOT));
+    }
+
+    private static Device indexed(Backend backend, int index, String selector) {
         List<Device> devices = backend.devices();
         if (index < 0 || index >= devices.size()) {
             String why = backend.unavailableReason().map(r -> " (" + backend.kind() + " unavailable: " + r + ")")
                     .orElse("");
-            throw new IllegalArgumentException("no device '" + selector + "'" + why + "; present: " + present(all));
+            throw new IllegalArgumentException("no device '" + selector + "'" + why + "; " + backend.kind()
+                    + " devices present: " + (devices.isEmpty() ? "none" : present(List.of(backend))));
         }
         return devices.get(index);
     }
@@ -103,7 +133,12 @@ public final class Devices {
         return String.join(", ", ids);
     }
 
-    private static Backend discover(BackendKind kind, Supplier<Backend> constructor) {
+    private static Backend discover(BackendKind kind) {
+        Supplier<Backend> constructor = switch (kind) {
+            case JVM -> JvmBackend::new;
+            case OPENCL -> OpenClBackend::new;
+            case CUDA -> CudaBackend::new;
+        };
         try {
             return constructor.get();
         } catch (RuntimeException | LinkageError e) {
