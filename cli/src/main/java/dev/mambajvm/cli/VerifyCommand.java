@@ -5,6 +5,7 @@ import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.Devices;
 import dev.mambajvm.kernels.verify.BasicsSuite;
 import dev.mambajvm.kernels.verify.Check;
+import dev.mambajvm.kernels.verify.SelectiveScanSuite;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -17,7 +18,7 @@ import java.util.concurrent.Callable;
 
 /** {@code mamba-cli verify}: runs the kernel suite on devices against float64 references. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = "Run every basics kernel on the chosen devices and check it against a float64 reference"
+        description = "Run every kernel on the chosen devices and check it against a float64 reference"
                 + " on fresh random inputs. Exits 1 if any check fails.",
         footerHeading = "%nExamples:%n",
         footer = {
@@ -52,7 +53,9 @@ public final class VerifyCommand implements Callable<Integer> {
             try (Device device = Devices.open(id)) {
                 out.println("== " + device.id() + " (" + device.name() + "), seed " + s);
                 out.flush();
-                for (Check c : new BasicsSuite(device, s).runAll()) {
+                List<Check> checks = new ArrayList<>(new BasicsSuite(device, s).runAll());
+                checks.addAll(new SelectiveScanSuite(device, s).runAll());
+                for (Check c : checks) {
                     out.println(c);
                     out.flush();
                     total++;

@@ -17,7 +17,11 @@ final class ExampleConstants {
             "ReductionKernels.groupSum", Map.of("groupSize", 256),
             "MatMulKernels.matmulTiled", Map.of("tile", 16),
             "ActivationKernels.causalMovingSum", Map.of("width", 4),
-            "VectorKernels.scaleUnrolled", Map.of("itemsPerThread", 8));
+            "VectorKernels.scaleUnrolled", Map.of("itemsPerThread", 8),
+            "SelectiveScanKernels.chunkStates", Map.of("dState", 16, "chunkLen", 64),
+            "SelectiveScanKernels.chunkCarry", Map.of("dState", 16, "chunkLen", 64),
+            "SelectiveScanKernels.chunkOutputs", Map.of("dState", 16, "chunkLen", 64),
+            "SelectiveScanKernels.stateUpdate", Map.of("dState", 16));
 
     static Map<String, ? extends Number> of(KernelSpec spec) {
         if (spec.constants().isEmpty()) {

@@ -6,6 +6,7 @@ import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.Devices;
 import dev.mambajvm.kernels.verify.BasicsSuite;
 import dev.mambajvm.kernels.verify.Check;
+import dev.mambajvm.kernels.verify.SelectiveScanSuite;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -18,10 +19,10 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The basics suite on the JVM backend and on every OpenCL device (PoCL here and in CI), each run
+ * The verification suites on the JVM backend and on every OpenCL device (PoCL here and in CI), each run
  * with a fresh seed (printed, so a failure can be replayed with {@code mamba-cli verify --seed}).
  */
-class BasicsOnEveryBackendTest {
+class SuitesOnEveryBackendTest {
 
     static List<String> deviceIds() {
         List<String> ids = new ArrayList<>();
@@ -44,11 +45,20 @@ class BasicsOnEveryBackendTest {
 
     @TestFactory
     Stream<DynamicContainer> basicsSuite() {
+        return onEveryDevice((device, seed) -> new BasicsSuite(device, seed).runAll());
+    }
+
+    @TestFactory
+    Stream<DynamicContainer> selectiveScanSuite() {
+        return onEveryDevice((device, seed) -> new SelectiveScanSuite(device, seed).runAll());
+    }
+
+    private static Stream<DynamicContainer> onEveryDevice(java.util.function.BiFunction<Device, Long, List<Check>> suite) {
         long seed = System.nanoTime();
         return deviceIds().stream().map(id -> {
             List<Check> checks;
             try (Device device = Devices.open(id)) {
-                checks = new BasicsSuite(device, seed).runAll();
+                checks = suite.apply(device, seed);
             }
             return DynamicContainer.dynamicContainer(id + " (seed " + seed + ")", checks.stream().map(c ->
                     DynamicTest.dynamicTest(c.kernel() + " " + c.shape(), () -> assertTrue(c.passed(), c.toString()))));

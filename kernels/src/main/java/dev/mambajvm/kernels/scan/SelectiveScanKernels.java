@@ -1,0 +1,203 @@
+package dev.mambajvm.kernels.scan;
+
+import dev.mambajvm.lang.Constant;
+import dev.mambajvm.lang.DeviceFunction;
+import dev.mambajvm.lang.FloatArray;
+import dev.mambajvm.lang.Kernel;
+import dev.mambajvm.lang.KernelContext;
+import dev.mambajvm.lang.KernelMath;
+
+/**
+ * The selective scan of Mamba-1, for prefill: for every channel d and state n,
+ * <pre>
+ *   Δ_t   = softplus(delta[t, d] + deltaBias[d])
+ *   h_t   = exp(Δ_t · A[d, n]) · h_{t-1} + Δ_t · B[t, n] · u[t, d]        A = −exp(A_log)
+ *   y_t   = (Σ_n C[t, n] · h_t[n] + D[d] · u[t, d]) · silu(z[t, d])
+ * </pre>
+ *
+ * <p><b>Layout.</b> Token-major, as the projections produce it: u, delta: (batch·L, dInner); z is
+ * read in place from the in_proj output (batch·L, 2·dInner) at column offset dInner; B and C are
+ * read in place from the x_proj output {@code xdbl} (batch·L, dtRank + 2·dState) at column offsets
+ * dtRank and dtRank + dState. One work-item owns one channel, so consecutive work-items read
+ * consecutive channels of the same token: every load of u, delta and z is coalesced, and the
+ * dState values of B and C at a token are the same for the whole warp (a broadcast).
+ *
+ * <p><b>What stays on chip.</b> The dState states h[n] and the dState decay rates A[n] of a
+ * channel live in registers for the whole walk (private arrays of constant size, indexed only by
+ * unrolled loops). The (L × dInner × dState) tensor of states is never written to global memory.
+ *
+ * <p><b>Parallelism: three kernels.</b> A channel's recurrence is sequential in time, and
+ * batch·dInner channels (1536 for mamba-130m at batch 1) are far too few work-items to fill a GPU.
+ * So the sequence is cut into chunks of {@code chunkLen} tokens, processed in parallel:
+ * <ol>
+ *   <li>{@link #chunkStates}: per (batch, chunk, channel), the state the chunk would end in if it
+ *       started from zero, and ΣΔ over the chunk (the chunk's decay is exp(A·ΣΔ), because the
+ *       product of exp(Δ_t·A) is the exponential of the sum);</li>
+ *   <li>{@link #chunkCarry}: per (batch, channel, state), a short sequential pass over the chunks
+ *       turns those into each chunk's true initial state, and the final state (kept for decode);</li>
+ *   <li>{@link #chunkOutputs}: per (batch, chunk, channel), the walk again from the true initial
+ *       state, writing y.</li>
+ * </ol>
+ * The recurrence runs twice (the price of parallelism over time); u, delta and B are read twice.
+ */
+public final class SelectiveScanKernels {
+    private SelectiveScanKernels() {
+    }
+
+    /** softplus(x) = log(1 + e^x), x itself past 20 (where PyTorch's softplus switches too). */
+    @DeviceFunction
+    public static float softplus(float x) {
+        return x > 20.0f ? x : KernelMath.log1p(KernelMath.exp(x));
+    }
+
+    /** SiLU(x) = x · sigmoid(x). */
+    @DeviceFunction
+    public static float silu(float x) {
+        return x / (1.0f + KernelMath.exp(-x));
+    }
+
+    /**
+     * Pass 1. states: (batch, dInner, nChunks, dState) out; dtSums: (batch, dInner, nChunks) out.
+     * Grid: batch · nChunks · dInner work-items (channel fastest), any group size.
+     */
+    @Kernel
+    public static void chunkStates(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray deltaBias,
+                                   FloatArray aLog, FloatArray xdbl, int xdblStride, int bOffset,
+                                   FloatArray states, FloatArray dtSums, int batch, int seqLen, int dInner,
+                                   @Constant int dState, @Constant int chunkLen) {
+        int nChunks = (seqLen + chunkLen - 1) / chunkLen;
+        int gid = ctx.globalIdx;
+        if (gid >= batch * nChunks * dInner) {
+            return;
+        }
+        int d = gid % dInner;
+        int c = (gid / dInner) % nChunks;
+        int b = gid / (dInner * nChunks);
+        float[] a = new float[dState];
+        float[] h = new float[dState];
+        for (int n = 0; n < dState; n++) {
+            a[n] = -KernelMath.exp(aLog.get(d * dState + n));
+        }
+        float bias = deltaBias.get(d);
+        float dtSum = 0.0f;
+        int t0 = c * chunkLen;
+        int t1 = Math.min(t0 + chunkLen, seqLen);
+        for (int t = t0; t < t1; t++) {
+            int row = b * seqLen + t;
+            float dt = softplus(delta.get(row * dInner + d) + bias);
+            float du = dt * u.get(row * dInner + d);
+            dtSum += dt;
+            for (int n = 0; n < dState; n++) {
+                h[n] = KernelMath.exp(dt * a[n]) * h[n] + du * xdbl.get(row * xdblStride + bOffset + n);
+            }
+        }
+        int s = ((b * dInner + d) * nChunks + c) * dState;
+        for (int n = 0; n < dState; n++) {
+            states.set(s + n, h[n]);
+        }
+        dtSums.set((b * dInner + d) * nChunks + c, dtSum);
+    }
+
+    /**
+     * Pass 2, in place: states[b, d, c, :] becomes the state chunk c starts from; finalState
+     * (batch, dInner, dState) gets the state after the last token. Grid: batch · dInner · dState
+     * work-items (state fastest), any group size; each walks the nChunks chunks in order.
+     */
+    @Kernel
+    public static void chunkCarry(KernelContext ctx, FloatArray aLog, FloatArray dtSums, FloatArray states,
+                                  FloatArray finalState, int batch, int seqLen, int dInner,
+                                  @Constant int dState, @Constant int chunkLen) {
+        int nChunks = (seqLen + chunkLen - 1) / chunkLen;
+        int gid = ctx.globalIdx;
+        if (gid >= batch * dInner * dState) {
+            return;
+        }
+        int n = gid % dState;
+        int bd = gid / dState;
+        int d = bd % dInner;
+        float a = -KernelMath.exp(aLog.get(d * dState + n));
+        float h = 0.0f;
+        for (int c = 0; c < nChunks; c++) {
+            int s = (bd * nChunks + c) * dState + n;
+            float local = states.get(s);
+            states.set(s, h);
+            h = KernelMath.exp(a * dtSums.get(bd * nChunks + c)) * h + local;
+        }
+        finalState.set(gid, h);
+    }
+
+    /**
+     * Pass 3: y (batch·L, dInner) from the chunk's true initial state. z is read at
+     * z[row · zStride + zOffset + d], C at xdbl[row · xdblStride + cOffset + n].
+     * Grid as {@link #chunkStates}.
+     */
+    @Kernel
+    public static void chunkOutputs(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray deltaBias,
+                                    FloatArray aLog, FloatArray xdbl, int xdblStride, int bOffset, int cOffset,
+                                    FloatArray z, int zStride, int zOffset, FloatArray dSkip, FloatArray states,
+                                    FloatArray y, int batch, int seqLen, int dInner,
+                                    @Constant int dState, @Constant int chunkLen) {
+        int nChunks = (seqLen + chunkLen - 1) / chunkLen;
+        int gid = ctx.globalIdx;
+        if (gid >= batch * nChunks * dInner) {
+            return;
+        }
+        int d = gid % dInner;
+        int c = (gid / dInner) % nChunks;
+        int b = gid / (dInner * nChunks);
+        float[] a = new float[dState];
+        float[] h = new float[dState];
+        int s = ((b * dInner + d) * nChunks + c) * dState;
+        for (int n = 0; n < dState; n++) {
+            a[n] = -KernelMath.exp(aLog.get(d * dState + n));
+            h[n] = states.get(s + n);
+        }
+        float bias = deltaBias.get(d);
+        float skip = dSkip.get(d);
+        int t0 = c * chunkLen;
+        int t1 = Math.min(t0 + chunkLen, seqLen);
+        for (int t = t0; t < t1; t++) {
+            int row = b * seqLen + t;
+            float dt = softplus(delta.get(row * dInner + d) + bias);
+            float ut = u.get(row * dInner + d);
+            float du = dt * ut;
+            float acc = 0.0f;
+            for (int n = 0; n < dState; n++) {
+                h[n] = KernelMath.exp(dt * a[n]) * h[n] + du * xdbl.get(row * xdblStride + bOffset + n);
+                acc += h[n] * xdbl.get(row * xdblStride + cOffset + n);
+            }
+            y.set(row * dInner + d, (acc + skip * ut) * silu(z.get(row * zStride + zOffset + d)));
+        }
+    }
+
+    /**
+     * The decode step (one token per sequence), Mamba-1: state (batch, dInner, dState) is updated
+     * in place and y (batch, dInner) written. u and delta: (batch, dInner); z, B, C read in place
+     * as in {@link #chunkOutputs} with one row per sequence. One work-item per (batch, channel),
+     * its dState states in registers: the state is read once and written once, which is all the
+     * bytes this step must move besides the weights.
+     */
+    @Kernel
+    public static void stateUpdate(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray deltaBias,
+                                   FloatArray aLog, FloatArray xdbl, int xdblStride, int bOffset, int cOffset,
+                                   FloatArray z, int zStride, int zOffset, FloatArray dSkip, FloatArray state,
+                                   FloatArray y, int batch, int dInner, @Constant int dState) {
+        int gid = ctx.globalIdx;
+        if (gid >= batch * dInner) {
+            return;
+        }
+        int d = gid % dInner;
+        int b = gid / dInner;
+        float dt = softplus(delta.get(gid) + deltaBias.get(d));
+        float ut = u.get(gid);
+        float du = dt * ut;
+        float acc = 0.0f;
+        for (int n = 0; n < dState; n++) {
+            float a = -KernelMath.exp(aLog.get(d * dState + n));
+            float h = KernelMath.exp(dt * a) * state.get(gid * dState + n) + du * xdbl.get(b * xdblStride + bOffset + n);
+            state.set(gid * dState + n, h);
+            acc += h * xdbl.get(b * xdblStride + cOffset + n);
+        }
+        y.set(gid, (acc + dSkip.get(d) * ut) * silu(z.get(b * zStride + zOffset + d)));
+    }
+}
