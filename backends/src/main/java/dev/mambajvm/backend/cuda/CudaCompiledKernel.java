@@ -2,6 +2,7 @@ package dev.mambajvm.backend.cuda;
 
 import dev.mambajvm.backend.CompiledKernel;
 import dev.mambajvm.backend.Device;
+import dev.mambajvm.lang.spec.KernelParam;
 import dev.mambajvm.lang.spec.KernelSpec;
 
 import java.lang.foreign.MemorySegment;
@@ -25,7 +26,9 @@ public final class CudaCompiledKernel implements CompiledKernel {
     private final Origin origin;
     private final int generation;
     /** The parameters passed at launch, extracted once: every launch checks its arguments against them. */
-    private final List<dev.mambajvm.lang.spec.KernelParam> launchParams;
+    private final List<KernelParam> launchParams;
+    /** The slot type of each launch parameter, for {@link KernelArguments#write}. */
+    private final KernelArguments.Type[] argTypes;
 
     CudaCompiledKernel(KernelSpec spec, Map<String, ? extends Number> constants, CudaDevice device, String source,
                        String ptx, List<String> options, MemorySegment function, Origin origin, int generation) {
@@ -39,10 +42,16 @@ public final class CudaCompiledKernel implements CompiledKernel {
         this.origin = origin;
         this.generation = generation;
         this.launchParams = spec.launchParams();
+        this.argTypes = KernelArguments.types(launchParams);
     }
 
-    List<dev.mambajvm.lang.spec.KernelParam> launchParams() {
+    List<KernelParam> launchParams() {
         return launchParams;
+    }
+
+    /** Not copied (this is on every launch): callers must not modify it. */
+    KernelArguments.Type[] argTypes() {
+        return argTypes;
     }
 
     @Override

@@ -77,7 +77,8 @@ final class CudaLaunchSequence implements LaunchSequence {
     public synchronized void launch(CompiledKernel kernel, WorkerGrid grid, Object... args) {
         checkOpen();
         CudaCompiledKernel k = CudaQueue.kernelOf(device, kernel);
-        List<KernelArguments.Arg> marshalled = KernelArguments.marshal(k.spec(), args, device::pointerOf);
+        List<KernelArguments.Arg> marshalled = KernelArguments.marshal(k.spec(), k.launchParams(), k.argTypes(), device,
+                args, device::pointerOf);
         CudaQueue.dims(device, k, grid); // fail now, not at the first replay
         destroyGraph();
         steps.add(new KernelStep(k, grid, marshalled));
@@ -221,7 +222,7 @@ final class CudaLaunchSequence implements LaunchSequence {
             }
             Number now = a.scalar().value();
             if (!now.equals(k.issued[i])) {
-                KernelArguments.writeValue(a, now, k.values, i);
+                KernelArguments.writeValue(a.type(), now, k.values, i);
                 k.issued[i] = now;
                 changed = true;
             }

@@ -8,7 +8,7 @@ import dev.mambajvm.backend.WorkerGrid;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.List;
+import java.util.function.ToLongFunction;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 
@@ -23,9 +23,13 @@ final class CudaQueue implements Queue {
     private final CudaDevice device;
     private final int generation;
 
+    /** {@link CudaDevice#pointerOf}, made once: a method reference per launch could allocate. */
+    private final ToLongFunction<DeviceBuffer> pointerOf;
+
     CudaQueue(CudaDevice device, int generation) {
         this.device = device;
         this.generation = generation;
+        this.pointerOf = device::pointerOf;
     }
 
     /** Argument scratch for {@link #launch}: the queue is used by one thread at a time. */
@@ -121,31 +125,27 @@ final class CudaQueue implements Queue {
     @Override
     public void launch(CompiledKernel kernel, WorkerGrid grid, Object... args) {
         CudaCompiledKernel k = kernelOf(device, kernel);
-        List<KernelArguments.Arg> marshalled = KernelArguments.marshal(k.spec(), k.launchParams(), args,
-                device::pointerOf);
+        KernelArguments.Type[] types = k.argTypes();
+        int n = types.length;
+        // cuLaunchKernel copies the argument values before returning, so one scratch block per
+        // queue serves every launch: no allocation on the launch path.
+        if (n > scratchSlots) {
+            scratchSlots = Math.max(n, 2 * scratchSlots);
+            scratchValues = Arena.ofAuto().allocate(KernelArguments.valuesSize(scratchSlots), 8);
+            scratchPointers = Arena.ofAuto().allocate(ADDRESS, scratchSlots);
+        }
+        MemorySegment pointers = scratchPointers;
+        KernelArguments.write(k.spec(), k.launchParams(), types, device, args, pointerOf, scratchValues, pointers);
         int[] dims = dims(device, k, grid);
         MemorySegment function = k.function();
         MemorySegment stream = begin();
-        {
-            int n = marshalled.size();
-            // cuLaunchKernel copies the argument values before returning, so one scratch block per
-            // queue serves every launch: no allocation on the launch path.
-            if (n > scratchSlots) {
-                scratchSlots = Math.max(n, 2 * scratchSlots);
-                scratchValues = Arena.ofAuto().allocate(KernelArguments.valuesSize(scratchSlots), 8);
-                scratchPointers = Arena.ofAuto().allocate(ADDRESS, scratchSlots);
-            }
-            MemorySegment values = scratchValues;
-            MemorySegment pointers = scratchPointers;
-            KernelArguments.write(marshalled, values, pointers);
-            CudaDriver drv = device.driver;
-            int rc = drv.cuLaunchKernel(function, dims[0], dims[1], dims[2], dims[3], dims[4], dims[5], 0, stream,
-                    n == 0 ? MemorySegment.NULL : pointers, MemorySegment.NULL);
-            if (rc != CudaDriver.CUDA_SUCCESS) {
-                throw drv.error(rc, "cuLaunchKernel", "kernel " + k.spec().displayName() + " on " + device.id()
-                        + ", grid " + dims[0] + "x" + dims[1] + "x" + dims[2] + ", block " + dims[3] + "x" + dims[4]
-                        + "x" + dims[5]);
-            }
+        CudaDriver drv = device.driver;
+        int rc = drv.cuLaunchKernel(function, dims[0], dims[1], dims[2], dims[3], dims[4], dims[5], 0, stream,
+                n == 0 ? MemorySegment.NULL : pointers, MemorySegment.NULL);
+        if (rc != CudaDriver.CUDA_SUCCESS) {
+            throw drv.error(rc, "cuLaunchKernel", "kernel " + k.spec().displayName() + " on " + device.id()
+                    + ", grid " + dims[0] + "x" + dims[1] + "x" + dims[2] + ", block " + dims[3] + "x" + dims[4]
+                    + "x" + dims[5]);
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.mambajvm.backend.cuda;
 
+import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
+import dev.mambajvm.backend.LaunchArguments;
 import dev.mambajvm.backend.Scalar;
 import dev.mambajvm.lang.spec.KernelParam;
 import dev.mambajvm.lang.spec.KernelSpec;
@@ -10,16 +12,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToLongFunction;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * Checks launch arguments against a kernel's launch parameters and lays them out the way
- * {@code cuLaunchKernel} and kernel graph nodes take them: {@code void** kernelParams}, one pointer
- * per parameter to a host copy of its value. Pure Java (no driver calls), so it is unit-tested
- * without a GPU.
+ * Lays launch arguments, checked by {@link LaunchArguments}, out the way {@code cuLaunchKernel} and
+ * kernel graph nodes take them: {@code void** kernelParams}, one pointer per parameter to a host
+ * copy of its value. Pure Java (no driver calls), so it is unit-tested without a GPU.
  *
  * <p>Each value gets its own 8-byte, 8-aligned slot in a values block: a CUdeviceptr is 8 bytes, an
  * {@code int} and a {@code float} 4 bytes (the driver copies exactly the parameter's size from the
@@ -42,100 +42,76 @@ final class KernelArguments {
     }
 
     /**
-     * Checks {@code args} against {@code spec.launchParams()}.
-     *
-     * @param pointerOf the device address of a buffer; throws IllegalArgumentException for a buffer
-     *                  of another device or a freed one
-     * @throws IllegalArgumentException naming the kernel, the parameter and what was expected
+     * The slot type of each launch parameter, worked out once per compiled kernel; null for a scalar
+     * type {@link LaunchArguments#check} rejects (so a launch fails there, not at compile).
      */
-    static List<Arg> marshal(KernelSpec spec, Object[] args, ToLongFunction<DeviceBuffer> pointerOf) {
-        return marshal(spec, spec.launchParams(), args, pointerOf);
-    }
-
-    /**
-     * As above with the launch parameters already extracted: this runs on every launch, so the
-     * hot path allocates no strings (messages are built only when an argument is wrong).
-     */
-    static List<Arg> marshal(KernelSpec spec, List<KernelParam> params, Object[] args,
-                             ToLongFunction<DeviceBuffer> pointerOf) {
-        Object[] a = args == null ? new Object[0] : args;
-        if (a.length != params.size()) {
-            throw new IllegalArgumentException("kernel " + spec.displayName() + " takes " + params.size()
-                    + " launch argument(s) (" + describe(params) + "), got " + a.length);
-        }
-        List<Arg> out = new ArrayList<>(params.size());
-        for (int i = 0; i < params.size(); i++) {
+    static Type[] types(List<KernelParam> params) {
+        Type[] t = new Type[params.size()];
+        for (int i = 0; i < t.length; i++) {
             KernelParam p = params.get(i);
-            Object v = a[i];
-            if (v == null) {
-                throw new IllegalArgumentException(where(spec, i, p) + ": null (expected " + expectation(p) + ")");
-            }
-            if (p.kind() == KernelParam.Kind.ARRAY) {
-                if (!(v instanceof DeviceBuffer b)) {
-                    throw new IllegalArgumentException(where(spec, i, p) + ": expected " + expectation(p) + ", got "
-                            + v.getClass().getSimpleName());
-                }
-                long ptr;
-                try {
-                    ptr = pointerOf.applyAsLong(b);
-                } catch (IllegalArgumentException | IllegalStateException e) {
-                    throw new IllegalArgumentException(where(spec, i, p) + ": " + e.getMessage(), e);
-                }
-                out.add(new Arg(p, Type.POINTER, ptr, null, null, b));
-                continue;
-            }
-            Type t = switch (p.scalarType()) {
+            t[i] = p.kind() == KernelParam.Kind.ARRAY ? Type.POINTER : switch (String.valueOf(p.scalarType())) {
                 case "int" -> Type.INT;
                 case "long" -> Type.LONG;
                 case "float" -> Type.FLOAT;
-                default -> throw new IllegalArgumentException(where(spec, i, p) + ": unsupported scalar type " + p.scalarType());
+                default -> null;
             };
-            if (v instanceof Scalar s) {
-                if (!s.type().equals(p.scalarType())) {
-                    throw new IllegalArgumentException(where(spec, i, p) + ": expected " + expectation(p) + ", got a Scalar holding a "
-                            + s.type());
-                }
-                out.add(new Arg(p, t, 0, null, s, null));
-                continue;
+        }
+        return t;
+    }
+
+    /**
+     * Checks {@code args} against {@code params} ({@code spec.launchParams()}, {@code types} from
+     * {@link #types}) and keeps them as {@link Arg}s, for a launch sequence to write at each build.
+     *
+     * @param pointerOf the device address of a buffer of {@code device}; throws
+     *                  IllegalStateException for a freed one
+     * @throws IllegalArgumentException naming the kernel, the argument and what was expected
+     */
+    static List<Arg> marshal(KernelSpec spec, List<KernelParam> params, Type[] types, Device device, Object[] args,
+                             ToLongFunction<DeviceBuffer> pointerOf) {
+        LaunchArguments.check(spec, params, device, args);
+        List<Arg> out = new ArrayList<>(types.length);
+        for (int i = 0; i < types.length; i++) {
+            KernelParam p = params.get(i);
+            Object v = args[i];
+            if (types[i] == Type.POINTER) {
+                DeviceBuffer b = (DeviceBuffer) v;
+                out.add(new Arg(p, Type.POINTER, pointer(spec, i, p, b, pointerOf), null, null, b));
+            } else if (v instanceof Scalar s) {
+                out.add(new Arg(p, types[i], 0, null, s, null));
+            } else {
+                out.add(new Arg(p, types[i], 0, (Number) v, null, null));
             }
-            boolean fits = switch (t) {
-                case INT -> v instanceof Integer;
-                case LONG -> v instanceof Long;
-                case FLOAT -> v instanceof Float;
-                default -> false;
-            };
-            if (!fits) {
-                throw new IllegalArgumentException(where(spec, i, p) + ": expected " + expectation(p) + ", got "
-                        + v.getClass().getSimpleName() + " " + v);
-            }
-            out.add(new Arg(p, t, 0, (Number) v, null, null));
         }
         return out;
     }
 
-    private static String where(KernelSpec spec, int i, KernelParam p) {
-        return "kernel " + spec.displayName() + ", argument " + i + " '" + p.name() + "'";
+    /**
+     * Checks {@code args} as {@link #marshal} does and writes their current values straight into
+     * {@code values}, and the slots' addresses into {@code pointers} (the kernelParams array): the
+     * queue's launch path, which allocates nothing unless an argument is wrong.
+     */
+    static void write(KernelSpec spec, List<KernelParam> params, Type[] types, Device device, Object[] args,
+                      ToLongFunction<DeviceBuffer> pointerOf, MemorySegment values, MemorySegment pointers) {
+        LaunchArguments.check(spec, params, device, args);
+        for (int i = 0; i < types.length; i++) {
+            Object v = args[i];
+            if (types[i] == Type.POINTER) {
+                writePointer(pointer(spec, i, params.get(i), (DeviceBuffer) v, pointerOf), values, i);
+            } else {
+                writeValue(types[i], LaunchArguments.scalarValue(v), values, i);
+            }
+            setSlotAddress(values, pointers, i);
+        }
     }
 
-    static String expectation(KernelParam p) {
-        if (p.kind() == KernelParam.Kind.ARRAY) {
-            return "a DeviceBuffer (" + p.arrayType().code() + " array)";
+    private static long pointer(KernelSpec spec, int i, KernelParam p, DeviceBuffer b,
+                                ToLongFunction<DeviceBuffer> pointerOf) {
+        try {
+            return pointerOf.applyAsLong(b);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw LaunchArguments.argumentError(spec, i, p, e.getMessage(), e);
         }
-        String box = switch (p.scalarType()) {
-            case "int" -> "Integer";
-            case "long" -> "Long";
-            case "float" -> "Float";
-            default -> p.scalarType();
-        };
-        return "an " + box + " or a Scalar of type " + p.scalarType();
-    }
-
-    private static String describe(List<KernelParam> params) {
-        List<String> s = new ArrayList<>();
-        for (KernelParam p : params) {
-            s.add((p.kind() == KernelParam.Kind.ARRAY ? p.arrayType().code() + "[]" : p.scalarType()) + " " + p.name());
-        }
-        return String.join(", ", s);
     }
 
     /** Bytes of the values block for {@code n} arguments. */
@@ -149,14 +125,29 @@ final class KernelArguments {
      */
     static void write(List<Arg> args, MemorySegment values, MemorySegment pointers) {
         for (int i = 0; i < args.size(); i++) {
-            writeValue(args.get(i), args.get(i).value(), values, i);
-            pointers.setAtIndex(ADDRESS, i, values.asSlice(i * SLOT, SLOT));
+            Arg a = args.get(i);
+            if (a.type() == Type.POINTER) {
+                writePointer(a.pointer(), values, i);
+            } else {
+                writeValue(a.type(), a.value(), values, i);
+            }
+            setSlotAddress(values, pointers, i);
         }
     }
 
-    static void writeValue(Arg arg, Number v, MemorySegment values, int i) {
+    /** kernelParams[i] = &values[i] (a 64-bit address: CUDA runs on 64-bit hosts only). */
+    private static void setSlotAddress(MemorySegment values, MemorySegment pointers, int i) {
+        pointers.setAtIndex(JAVA_LONG, i, values.address() + i * SLOT);
+    }
+
+    static void writePointer(long pointer, MemorySegment values, int i) {
+        values.set(JAVA_LONG, i * SLOT, pointer);
+    }
+
+    /** Writes a scalar ({@code type} other than POINTER) into slot {@code i}, zeroing the slot's unused bytes. */
+    static void writeValue(Type type, Number v, MemorySegment values, int i) {
         long off = i * SLOT;
-        switch (arg.type()) {
+        switch (type) {
             case POINTER, LONG -> values.set(JAVA_LONG, off, v.longValue());
             case INT -> {
                 values.set(JAVA_LONG, off, 0L);

@@ -3,6 +3,7 @@ package dev.mambajvm.backend.jvm;
 import dev.mambajvm.backend.CompiledKernel;
 import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
+import dev.mambajvm.backend.LaunchArguments;
 import dev.mambajvm.backend.Scalar;
 import dev.mambajvm.lang.DeviceArray;
 import dev.mambajvm.lang.KernelContext;
@@ -32,12 +33,15 @@ final class JvmCompiledKernel implements CompiledKernel {
     private final Map<String, ? extends Number> constants;
     private final JvmDevice device;
     private final MethodHandle method;
+    /** {@code spec.launchParams()}, extracted once: every launch checks its arguments against them. */
+    private final List<KernelParam> launchParams;
 
     JvmCompiledKernel(KernelSpec spec, Map<String, ? extends Number> constants, JvmDevice device, MethodHandle method) {
         this.spec = spec;
         this.constants = Map.copyOf(constants);
         this.device = device;
         this.method = method;
+        this.launchParams = spec.launchParams();
     }
 
     @Override
@@ -68,71 +72,29 @@ final class JvmCompiledKernel implements CompiledKernel {
 
     /**
      * The kernel method with every argument but the context bound, of type {@link #WORK_ITEM}.
-     * {@code args} are the launch arguments in {@link KernelSpec#launchParams()} order; {@link Scalar}s
-     * are read now.
+     * {@code args} are the launch arguments in {@link KernelSpec#launchParams()} order, checked by
+     * {@link LaunchArguments}; {@link Scalar}s are read now.
      *
      * @throws IllegalArgumentException naming the kernel and the parameter when an argument does
      *                                  not fit
      */
     MethodHandle bind(Object... args) {
+        LaunchArguments.check(spec, launchParams, device, args);
         List<KernelParam> params = spec.params();
-        List<KernelParam> launchParams = spec.launchParams();
-        if (args == null || args.length != launchParams.size()) {
-            throw new IllegalArgumentException("kernel " + spec.displayName() + " takes " + launchParams.size()
-                    + " launch arguments (" + String.join(", ", launchParams.stream().map(KernelParam::name).toList())
-                    + "), got " + (args == null ? 0 : args.length));
-        }
         // One Java value per method parameter after the context (params.get(0) is the context).
         Object[] values = new Object[params.size() - 1];
         int next = 0;
         for (int i = 1; i < params.size(); i++) {
             KernelParam p = params.get(i);
             values[i - 1] = switch (p.kind()) {
-                case ARRAY -> array(p, args[next++]);
-                case SCALAR -> scalar(p, args[next++]);
+                case ARRAY -> DeviceArray.wrap(p.arrayType(),
+                        device.own((DeviceBuffer) args[next++], "argument").segment());
+                case SCALAR -> LaunchArguments.scalarValue(args[next++]);
                 // Constants are not launch arguments: they are the values fixed at compile().
                 case CONSTANT -> constants.get(p.name());
                 case CONTEXT -> throw new IllegalStateException("second context parameter " + p.name());
             };
         }
         return MethodHandles.insertArguments(method, 1, values);
-    }
-
-    private DeviceArray array(KernelParam p, Object arg) {
-        if (!(arg instanceof DeviceBuffer buffer)) {
-            throw mismatch(p, "a DeviceBuffer", arg);
-        }
-        if (!(buffer instanceof JvmBuffer jvm) || buffer.device() != device) {
-            throw new IllegalArgumentException("kernel " + spec.displayName() + " parameter '" + p.name()
-                    + "': the buffer belongs to " + buffer.device().id() + ", not to this JVM device");
-        }
-        return DeviceArray.wrap(p.arrayType(), jvm.segment());
-    }
-
-    private Number scalar(KernelParam p, Object arg) {
-        Number value = arg instanceof Scalar s ? s.value() : arg instanceof Number n ? n : null;
-        boolean fits = switch (p.scalarType()) {
-            case "int" -> value instanceof Integer;
-            case "long" -> value instanceof Long;
-            case "float" -> value instanceof Float;
-            default -> throw new IllegalStateException("scalar of type " + p.scalarType());
-        };
-        if (!fits) {
-            throw mismatch(p, switch (p.scalarType()) {
-                case "int" -> "an Integer or an int Scalar";
-                case "long" -> "a Long or a long Scalar";
-                default -> "a Float or a float Scalar";
-            }, arg);
-        }
-        return value;
-    }
-
-    private IllegalArgumentException mismatch(KernelParam p, String expected, Object arg) {
-        String what = p.kind() == KernelParam.Kind.ARRAY ? "array " + p.arrayType().code() : "scalar " + p.scalarType();
-        String got = arg == null ? "null"
-                : arg instanceof Scalar s ? "a Scalar of type " + s.type()
-                : arg.getClass().getSimpleName() + " " + arg;
-        return new IllegalArgumentException("kernel " + spec.displayName() + " parameter '" + p.name() + "' (" + what
-                + ") needs " + expected + ", got " + got);
     }
 }

@@ -2,7 +2,7 @@ package dev.mambajvm.backend.opencl;
 
 import dev.mambajvm.backend.CompiledKernel;
 import dev.mambajvm.backend.DeviceBuffer;
-import dev.mambajvm.backend.Scalar;
+import dev.mambajvm.backend.LaunchArguments;
 import dev.mambajvm.lang.spec.KernelParam;
 
 import java.lang.foreign.MemorySegment;
@@ -14,18 +14,14 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * Checks launch arguments against a kernel's launch parameters and hands them to
- * {@code clSetKernelArg}.
+ * Hands launch arguments, checked by {@link LaunchArguments}, to {@code clSetKernelArg}.
  *
  * <p>The generated OpenCL C kernel takes exactly {@link dev.mambajvm.lang.spec.KernelSpec#launchParams()},
  * in order: the context becomes built-ins ({@code get_global_id}) and the {@code @Constant}s
  * become {@code #define}s, so neither is an argument. Argument {@code i} is therefore
- * {@code clSetKernelArg} index {@code i}.
- *
- * <p>Scalars must match the declared type exactly (an {@code Integer} for {@code int}, which is a
- * 4-byte {@code cl_int}; a {@code Long} for {@code long}, an 8-byte {@code cl_long}; a {@code Float}
- * for {@code float}): OpenCL copies the argument's bytes as they are, so a widened or narrowed
- * value would be silently reinterpreted.
+ * {@code clSetKernelArg} index {@code i}. A scalar is copied as its declared type's bytes: an
+ * {@code int} is a 4-byte {@code cl_int}, a {@code long} an 8-byte {@code cl_long}, a {@code float}
+ * 4 bytes.
  */
 final class KernelArguments {
     private KernelArguments() {
@@ -37,107 +33,39 @@ final class KernelArguments {
             throw new IllegalArgumentException("kernel " + compiled.spec().displayName() + " was compiled for "
                     + compiled.device().id() + ", not for " + device.id());
         }
-        List<KernelParam> params = kernel.spec().launchParams();
-        if (args.length != params.size()) {
-            throw new IllegalArgumentException("kernel " + kernel.spec().displayName() + " takes " + params.size()
-                    + " launch arguments (" + describe(params) + "), got " + args.length);
-        }
-        for (int i = 0; i < args.length; i++) {
-            checkOne(kernel, params.get(i), i, args[i], device);
-        }
+        LaunchArguments.check(kernel.spec(), kernel.launchParams(), device, args);
         return kernel;
     }
 
     /** Checks, then sets every argument; {@code slot} is 8 bytes of scratch, reused per argument. */
     static OpenClKernel set(CompiledKernel compiled, OpenClDevice device, Object[] args, MemorySegment slot) {
         OpenClKernel kernel = check(compiled, device, args);
-        List<KernelParam> params = kernel.spec().launchParams();
+        List<KernelParam> params = kernel.launchParams();
         OpenCl cl = device.cl();
-        for (int i = 0; i < args.length; i++) {
+        for (int i = 0; i < params.size(); i++) {
+            KernelParam p = params.get(i);
             Object arg = args[i];
-            switch (params.get(i).kind()) {
-                case ARRAY -> {
-                    slot.set(ADDRESS, 0, OpenClBuffer.of((DeviceBuffer) arg, device, "argument").kernelArgument());
-                    cl.setKernelArg(kernel.handle(), i, ADDRESS.byteSize(), slot);
+            if (p.kind() == KernelParam.Kind.ARRAY) {
+                slot.set(ADDRESS, 0, OpenClBuffer.of((DeviceBuffer) arg, device, "argument").kernelArgument());
+                cl.setKernelArg(kernel.handle(), i, ADDRESS.byteSize(), slot);
+                continue;
+            }
+            Number v = LaunchArguments.scalarValue(arg);
+            switch (p.scalarType()) {
+                case "int" -> {
+                    slot.set(JAVA_INT, 0, v.intValue());
+                    cl.setKernelArg(kernel.handle(), i, 4, slot);
                 }
-                case SCALAR -> {
-                    Number v = arg instanceof Scalar s ? s.value() : (Number) arg;
-                    switch (params.get(i).scalarType()) {
-                        case "int" -> {
-                            slot.set(JAVA_INT, 0, v.intValue());
-                            cl.setKernelArg(kernel.handle(), i, 4, slot);
-                        }
-                        case "long" -> {
-                            slot.set(JAVA_LONG, 0, v.longValue());
-                            cl.setKernelArg(kernel.handle(), i, 8, slot);
-                        }
-                        case "float" -> {
-                            slot.set(JAVA_FLOAT, 0, v.floatValue());
-                            cl.setKernelArg(kernel.handle(), i, 4, slot);
-                        }
-                        default -> throw new IllegalStateException("scalar type " + params.get(i).scalarType());
-                    }
+                case "long" -> {
+                    slot.set(JAVA_LONG, 0, v.longValue());
+                    cl.setKernelArg(kernel.handle(), i, 8, slot);
                 }
-                default -> throw new IllegalStateException("parameter kind " + params.get(i).kind() + " at launch");
+                default -> { // float: the checker accepts no other scalar type
+                    slot.set(JAVA_FLOAT, 0, v.floatValue());
+                    cl.setKernelArg(kernel.handle(), i, 4, slot);
+                }
             }
         }
         return kernel;
-    }
-
-    private static void checkOne(OpenClKernel kernel, KernelParam p, int index, Object arg, OpenClDevice device) {
-        String where = "kernel " + kernel.spec().displayName() + ", parameter '" + p.name() + "' (launch argument "
-                + index + ", " + describe(p) + ")";
-        switch (p.kind()) {
-            case ARRAY -> {
-                if (!(arg instanceof DeviceBuffer buffer)) {
-                    throw new IllegalArgumentException(where + ": expected a DeviceBuffer, got " + typeOf(arg));
-                }
-                if (!(buffer instanceof OpenClBuffer b) || b.device() != device) {
-                    throw new IllegalArgumentException(where + ": expected a buffer of " + device.id() + ", got one of "
-                            + buffer.device().id());
-                }
-            }
-            case SCALAR -> {
-                String type = p.scalarType();
-                boolean ok = switch (arg) {
-                    case Scalar s -> s.type().equals(type);
-                    case Integer ignored -> type.equals("int");
-                    case Long ignored -> type.equals("long");
-                    case Float ignored -> type.equals("float");
-                    case null, default -> false;
-                };
-                if (!ok) {
-                    throw new IllegalArgumentException(where + ": expected " + boxed(type) + " or a Scalar of " + type
-                            + ", got " + typeOf(arg));
-                }
-            }
-            default -> throw new IllegalStateException("parameter kind " + p.kind() + " is not passed at launch");
-        }
-    }
-
-    private static String boxed(String type) {
-        return switch (type) {
-            case "int" -> "an Integer";
-            case "long" -> "a Long";
-            case "float" -> "a Float";
-            default -> type;
-        };
-    }
-
-    private static String typeOf(Object arg) {
-        return switch (arg) {
-            case null -> "null";
-            case Scalar s -> "a Scalar of " + s.type();
-            case DeviceBuffer b -> "a DeviceBuffer";
-            default -> arg.getClass().getSimpleName() + " " + arg;
-        };
-    }
-
-    private static String describe(KernelParam p) {
-        return p.kind() == KernelParam.Kind.ARRAY ? p.arrayType().code() + " array" : p.scalarType() + " scalar";
-    }
-
-    private static String describe(List<KernelParam> params) {
-        return String.join(", ", params.stream().map(p -> describe(p) + " " + p.name()).toList());
     }
 }

@@ -3,9 +3,11 @@ package dev.mambajvm.backend.opencl;
 import dev.mambajvm.backend.CompiledKernel;
 import dev.mambajvm.backend.KernelCompilationException;
 import dev.mambajvm.lang.spec.Dialect;
+import dev.mambajvm.lang.spec.KernelParam;
 import dev.mambajvm.lang.spec.KernelSpec;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,6 +30,8 @@ final class OpenClKernel implements CompiledKernel {
     private final String source;
     private final MemorySegment program;
     private final MemorySegment kernel;
+    /** {@code spec.launchParams()}, extracted once: every launch checks its arguments against them. */
+    private final List<KernelParam> launchParams;
 
     private OpenClKernel(KernelSpec spec, Map<String, ? extends Number> constants, OpenClDevice device, String source,
                          MemorySegment program, MemorySegment kernel) {
@@ -37,6 +41,7 @@ final class OpenClKernel implements CompiledKernel {
         this.source = source;
         this.program = program;
         this.kernel = kernel;
+        this.launchParams = spec.launchParams();
     }
 
     /**
@@ -102,6 +107,10 @@ final class OpenClKernel implements CompiledKernel {
     @Override
     public String source() {
         return source;
+    }
+
+    List<KernelParam> launchParams() {
+        return launchParams;
     }
 
     MemorySegment handle() {

@@ -12,7 +12,7 @@
  *   <li>{@code OpenClDevice}: context, buffers, kernel cache, queue, cleanup;</li>
  *   <li>{@code OpenClBuffer}: allocations and slices (sub-buffers for kernel arguments);</li>
  *   <li>{@code OpenClKernel}: specialization and build, with the build log on failure;</li>
- *   <li>{@code KernelArguments}: launch arguments checked against the spec, then {@code clSetKernelArg};</li>
+ *   <li>{@code KernelArguments}: launch arguments checked against the spec ({@link dev.mambajvm.backend.LaunchArguments}), then {@code clSetKernelArg};</li>
  *   <li>{@code OpenClQueue}, {@code OpenClTimingEvent}, {@code OpenClLaunchSequence}: transfers,
  *       launches, profiling markers and replayable sequences.</li>
  * </ul>

@@ -180,7 +180,7 @@ class OpenClKernelTest {
 
             IllegalArgumentException scalarType = assertThrows(IllegalArgumentException.class,
                     () -> q.launch(k, grid, a, b, c, Scalar.ofFloat(16)));
-            assertTrue(scalarType.getMessage().contains("got a Scalar of float"), scalarType.getMessage());
+            assertTrue(scalarType.getMessage().contains("got a Scalar of type float"), scalarType.getMessage());
 
             IllegalArgumentException numberForArray = assertThrows(IllegalArgumentException.class,
                     () -> q.launch(k, grid, a, 3, c, 16));
