@@ -28,6 +28,7 @@ import java.util.concurrent.Callable;
                 DevicesCommand.class,
                 KernelsCommand.class,
                 VerifyCommand.class,
+                TokenizeCommand.class,
         },
         footerHeading = "%nExamples:%n",
         footer = {
@@ -36,6 +37,7 @@ import java.util.concurrent.Callable;
                 "  mamba-cli kernels            the kernels in this build",
                 "  mamba-cli kernels --emit cuda VectorKernels.vectorAdd",
                 "  mamba-cli verify             run the kernel suite on every device",
+                "  mamba-cli tokenize --model DIR --text 'Hello'   ids and tokens of a text",
                 "  mamba-cli devices --help     help for one command",
                 "  mamba-cli --version          versions of mamba-cli and of Java",
         })
