@@ -92,7 +92,7 @@ final class KernelTranslator {
             "globalId", "globalId", "localId", "localId", "groupId", "groupId",
             "globalGroupSize", "globalSize", "localGroupSize", "localSize");
 
-    private static final Set<String> MATH_FUNCTIONS = Set.of("exp", "log", "sqrt", "tanh", "pow", "fma", "abs",
+    private static final Set<String> MATH_FUNCTIONS = Set.of("exp", "exp2", "log", "sqrt", "tanh", "pow", "fma", "abs",
             "min", "max", "sin", "cos", "floor", "ceil", "log1p", "expm1", "rsqrt");
 
     /**
@@ -103,7 +103,7 @@ final class KernelTranslator {
             "union", "typedef", "extern", "inline", "restrict", "sizeof", "half", "uint", "ushort", "uchar", "ulong",
             "size_t", "bool", "global", "local", "constant", "private", "kernel", "read_only", "write_only",
             "exp", "log", "sqrt", "tanh", "pow", "fma", "fabs", "fmin", "fmax", "min", "max", "sin", "cos",
-            "floor", "ceil", "log1p", "expm1", "rsqrt", "abs", "barrier", "expf", "logf", "sqrtf", "tanhf", "powf",
+            "floor", "ceil", "log1p", "expm1", "rsqrt", "exp2", "exp2f", "abs", "barrier", "expf", "logf", "sqrtf", "tanhf", "powf",
             "fmaf", "fabsf", "fminf", "fmaxf", "threadIdx", "blockIdx", "blockDim", "gridDim", "asm", "volatile",
             "NAN", "INFINITY", "vload_half", "vstore_half_rte", "as_int", "as_float", "as_uint");
 

@@ -14,6 +14,15 @@ public final class KernelMath {
         return (float) Math.exp(x);
     }
 
+    /**
+     * 2^x. On GPUs a single special-function instruction (CUDA: {@code ex2}), where
+     * {@code exp(x)} needs a multiply and range handling around it: in a loop that is bound by
+     * exponentials, pre-scale by log2(e) once and call this.
+     */
+    public static float exp2(float x) {
+        return (float) Math.pow(2.0, x);
+    }
+
     public static float log(float x) {
         return (float) Math.log(x);
     }
