@@ -48,6 +48,8 @@ public final class MambaKernelsSuite {
         checks.addAll(convPrefill(1, 70, 2, k, false, true, true));
         checks.addAll(convPrefill(2, 130, 33, 3, true, false, true));
         checks.addAll(convDecode(2, 37, k, true, true));
+        checks.add(convPrefillThenDecode(2, 33, 9, k, false));
+        checks.add(convPrefillThenDecode(2, 33, 2, k, true));   // L < K-1, channels-last prefill
         checks.addAll(convDecode(3, 100, k, false, false));
         for (int type : new int[]{StorageType.F32, StorageType.BF16, StorageType.F16}) {
             for (int mode : new int[]{RmsNorm.NO_RESIDUAL, RmsNorm.ADD_RESIDUAL, RmsNorm.START_RESIDUAL}) {
@@ -160,6 +162,64 @@ public final class MambaKernelsSuite {
                     Check.compare("CausalConv1d.convDecodeStep", shape + " state",
                             HostData.downloadFloats(device, ds, state.length), refState, 0));
         }
+    }
+
+    /**
+     * Prefill over L tokens, then {@code 3} decode steps from the state it left, against the float64
+     * convolution of the whole L + 3 tokens: the state hand-over between the two kernels.
+     */
+    public Check convPrefillThenDecode(int batch, int channels, int len, int width, boolean channelsLast) {
+        int steps = 3;
+        int total = len + steps;
+        float[] xs = HostData.uniform(random, batch * channels * total, -2, 2);   // (batch, channels, total)
+        float[] w = HostData.uniform(random, channels * width, -1, 1);
+        float[] bias = HostData.uniform(random, channels, -1, 1);
+        float[] prefix = new float[batch * channels * len];
+        for (int b = 0; b < batch; b++) {
+            for (int c = 0; c < channels; c++) {
+                for (int t = 0; t < len; t++) {
+                    prefix[idx(channelsLast, b, c, t, channels, len)] = xs[(b * channels + c) * total + t];
+                }
+            }
+        }
+        int n = batch * channels;
+        double[] ref = new double[n * steps];
+        for (int bc = 0; bc < n; bc++) {
+            int c = bc % channels;
+            for (int s = 0; s < steps; s++) {
+                int t = len + s;
+                double acc = bias[c];
+                for (int j = 0; j < width; j++) {
+                    int src = t - width + 1 + j;
+                    acc += src >= 0 ? (double) w[c * width + j] * xs[bc * total + src] : 0;
+                }
+                ref[s * n + bc] = silu(acc);
+            }
+        }
+        float[] got = new float[n * steps];
+        String prefill = channelsLast ? "convPrefillChannelsLast" : "convPrefill";
+        try (DeviceBuffer dx = HostData.upload(device, prefix); DeviceBuffer dw = HostData.upload(device, w);
+             DeviceBuffer db = HostData.upload(device, bias); DeviceBuffer dout = HostData.poisonedFloats(device, prefix.length);
+             DeviceBuffer dstate = HostData.poisonedFloats(device, n * (width - 1));
+             DeviceBuffer dstep = HostData.poisonedFloats(device, n)) {
+            WorkerGrid grid = channelsLast ? WorkerGrid.of2D(Math.ceilDiv(channels, 64) * 64L, (long) batch * len, 64, 1)
+                    : WorkerGrid.of2D(Math.ceilDiv(len, 64) * 64L, (long) n, 64, 1);
+            device.queue().launch(compile(CausalConv1d.class, prefill, Map.of("width", width)), grid,
+                    dx, dw, db, dout, dstate, channels, len, 1, 1);
+            for (int s = 0; s < steps; s++) {
+                float[] xt = new float[n];
+                for (int bc = 0; bc < n; bc++) {
+                    xt[bc] = xs[bc * total + len + s];
+                }
+                try (DeviceBuffer dxt = HostData.upload(device, xt)) {
+                    device.queue().launch(compile(CausalConv1d.class, "convDecodeStep", Map.of("width", width)),
+                            WorkerGrid.covering1D(n, 64), dstate, dxt, dw, db, dstep, n, channels, 1, 1);
+                    System.arraycopy(HostData.downloadFloats(device, dstep, n), 0, got, s * n, n);
+                }
+            }
+        }
+        return Check.compare("CausalConv1d." + prefill + "+convDecodeStep",
+                "b" + batch + " c" + channels + " L" + len + "+" + steps + " K" + width, got, ref, 1e-5);
     }
 
     public List<Check> rmsNorm(int rows, int d, int type, int mode, int groupSize) {
