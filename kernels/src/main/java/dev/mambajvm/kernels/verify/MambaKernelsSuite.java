@@ -66,6 +66,7 @@ public final class MambaKernelsSuite {
             checks.add(matvec(20, 333, 5, true, type, 64, 2, 2));
             checks.add(linear(37, 53, 70, type));
         }
+        checks.add(embedOutOfRange(3, 40, 50));
         checks.add(linear(130, 70, 33, StorageType.F32));
         checks.add(linear(64, 64, 64, StorageType.BF16));
         checks.add(argmax(3, 50_001, 256, false));
@@ -305,6 +306,31 @@ public final class MambaKernelsSuite {
                     WorkerGrid.of2D(Math.ceilDiv(d, 64) * 64L, n, 64, 1), di, dt, dt, dt, dout, n, d, vocab);
             return Check.compare("Embedding.embed", "n" + n + " d" + d + " vocab" + vocab + " " + StorageType.name(type),
                     HostData.downloadFloats(device, dout, n * d), ref, 0);
+        }
+    }
+
+    /** Ids −1, vocab and a valid one: the two bad rows must be NaN, the good one copied. Output starts at 0. */
+    public Check embedOutOfRange(int n, int d, int vocab) {
+        float[] table = HostData.uniform(random, vocab * d, -1, 1);
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = i % 3 == 0 ? -1 : i % 3 == 1 ? vocab : random.nextInt(vocab);
+        }
+        try (DeviceBuffer dt = HostData.upload(device, table); DeviceBuffer di = HostData.upload(device, ids);
+             DeviceBuffer dout = HostData.upload(device, new float[n * d])) {
+            device.queue().launch(compile(Embedding.class, "embed", Map.of("tableType", StorageType.F32)),
+                    WorkerGrid.of2D(Math.ceilDiv(d, 64) * 64L, n, 64, 1), di, dt, dt, dt, dout, n, d, vocab);
+            float[] out = HostData.downloadFloats(device, dout, n * d);
+            int wrong = 0;
+            for (int i = 0; i < n; i++) {
+                for (int c = 0; c < d; c++) {
+                    float v = out[i * d + c];
+                    boolean ok = ids[i] < 0 || ids[i] >= vocab ? Float.isNaN(v) : v == table[ids[i] * d + c];
+                    wrong += ok ? 0 : 1;
+                }
+            }
+            return new Check("Embedding.embed", "n" + n + " d" + d + " ids -1 and vocab", (double) wrong / (n * d), 0, 0,
+                    wrong == 0 ? "" : wrong + " elements not NaN / not copied");
         }
     }
 
