@@ -2,32 +2,74 @@ package dev.mambajvm.kernels;
 
 import dev.mambajvm.lang.spec.KernelSpec;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Representative {@code @Constant} values per kernel, the ones the kernel is launched with in
  * practice, so that the generated code can be compiled offline (nvcc) exactly as the runtime would.
+ * A kernel may list several variants (e.g. one per storage type of its weights): each is compiled.
  * A new kernel with constants must be added here: the tests fail and say so otherwise.
  */
 final class ExampleConstants {
     private ExampleConstants() {
     }
 
-    private static final Map<String, Map<String, ? extends Number>> BY_KERNEL = Map.of(
-            "ReductionKernels.groupSum", Map.of("groupSize", 256),
-            "MatMulKernels.matmulTiled", Map.of("tile", 16),
-            "ActivationKernels.causalMovingSum", Map.of("width", 4),
-            "VectorKernels.scaleUnrolled", Map.of("itemsPerThread", 8),
-            "SelectiveScanKernels.chunkStates", Map.of("dState", 16, "chunkLen", 64),
-            "SelectiveScanKernels.chunkCarry", Map.of("dState", 16, "chunkLen", 64),
-            "SelectiveScanKernels.chunkOutputs", Map.of("dState", 16, "chunkLen", 64),
-            "SelectiveScanKernels.stateUpdate", Map.of("dState", 16));
+    /** Storage type codes of dev.mambajvm.kernels.mamba.StorageType: f32, f16, bf16. */
+    private static final int[] TYPES = {0, 1, 2};
 
-    static Map<String, ? extends Number> of(KernelSpec spec) {
-        if (spec.constants().isEmpty()) {
-            return Map.of();
+    private static final Map<String, List<Map<String, ? extends Number>>> BY_KERNEL = new HashMap<>();
+
+    static {
+        one("ReductionKernels.groupSum", Map.of("groupSize", 256));
+        one("MatMulKernels.matmulTiled", Map.of("tile", 16));
+        one("ActivationKernels.causalMovingSum", Map.of("width", 4));
+        one("VectorKernels.scaleUnrolled", Map.of("itemsPerThread", 8));
+        // The selective scan (dev.mambajvm.kernels.scan)
+        one("SelectiveScanKernels.chunkStates", Map.of("dState", 16, "chunkLen", 64));
+        one("SelectiveScanKernels.chunkCarry", Map.of("dState", 16, "chunkLen", 64));
+        one("SelectiveScanKernels.chunkOutputs", Map.of("dState", 16, "chunkLen", 64));
+        one("SelectiveScanKernels.stateUpdate", Map.of("dState", 16));
+        // Mamba kernels (dev.mambajvm.kernels.mamba)
+        one("CausalConv1d.convPrefill", Map.of("width", 4));
+        one("CausalConv1d.convPrefillChannelsLast", Map.of("width", 4));
+        one("CausalConv1d.convDecodeStep", Map.of("width", 4));
+        one("RmsNorm.gatedRmsNorm", Map.of("groupSize", 256));
+        one("Sampling.argmax", Map.of("groupSize", 1024));
+        one("Sampling.softmax", Map.of("groupSize", 1024));
+        List<Map<String, ? extends Number>> rms = new ArrayList<>();
+        List<Map<String, ? extends Number>> embed = new ArrayList<>();
+        List<Map<String, ? extends Number>> matvec = new ArrayList<>();
+        List<Map<String, ? extends Number>> linear = new ArrayList<>();
+        for (int t : TYPES) {
+            rms.add(Map.of("hiddenType", t, "groupSize", 256));
+            embed.add(Map.of("tableType", t));
+            matvec.add(Map.of("wType", t, "groupSize", 128, "unroll", 4, "batchTile", 1));
+            matvec.add(Map.of("wType", t, "groupSize", 128, "unroll", 4, "batchTile", 4));
+            linear.add(Map.of("wType", t, "tileM", 64, "tileN", 64, "tileK", 16, "regM", 4, "regN", 4));
         }
-        Map<String, ? extends Number> values = BY_KERNEL.get(spec.displayName());
+        BY_KERNEL.put("RmsNorm.rmsNorm", rms);
+        BY_KERNEL.put("Embedding.embed", embed);
+        BY_KERNEL.put("MatVec.matvec", matvec);
+        BY_KERNEL.put("Linear.linear", linear);
+    }
+
+    private static void one(String kernel, Map<String, ? extends Number> constants) {
+        BY_KERNEL.put(kernel, List.of(constants));
+    }
+
+    /** The first (main) variant. */
+    static Map<String, ? extends Number> of(KernelSpec spec) {
+        return variants(spec).getFirst();
+    }
+
+    static List<Map<String, ? extends Number>> variants(KernelSpec spec) {
+        if (spec.constants().isEmpty()) {
+            return List.of(Map.of());
+        }
+        List<Map<String, ? extends Number>> values = BY_KERNEL.get(spec.displayName());
         if (values == null) {
             throw new AssertionError("kernel " + spec.displayName() + " has @Constant parameters "
                     + spec.constants() + ": add representative values to ExampleConstants");

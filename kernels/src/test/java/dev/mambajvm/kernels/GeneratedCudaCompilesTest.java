@@ -13,9 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,22 +55,27 @@ class GeneratedCudaCompilesTest {
     Stream<DynamicTest> everyKernelCompilesForSm90WithoutSpills() {
         List<KernelSpec> specs = KernelSpec.all(getClass().getClassLoader());
         assertFalse(specs.isEmpty(), "no kernels found on the class path");
-        return specs.stream().map(spec -> DynamicTest.dynamicTest(spec.displayName(), () -> check(spec)));
+        return specs.stream().flatMap(spec -> {
+            List<Map<String, ? extends Number>> variants = ExampleConstants.variants(spec);
+            return IntStream.range(0, variants.size()).mapToObj(v -> DynamicTest.dynamicTest(
+                    spec.displayName() + (variants.size() > 1 ? " " + variants.get(v) : ""),
+                    () -> check(spec, variants.get(v), spec.id() + "-" + v)));
+        });
     }
 
-    private void check(KernelSpec spec) throws Exception {
+    private void check(KernelSpec spec, Map<String, ? extends Number> constants, String fileName) throws Exception {
         assumeTrue(nvcc != null, "nvcc not found (CUDA_HOME, /usr/local/cuda*/bin): generated CUDA not compiled");
-        String source = spec.source(Dialect.CUDA, ExampleConstants.of(spec));
-        Path cu = work.resolve(spec.id() + ".cu");
+        String source = spec.source(Dialect.CUDA, constants);
+        Path cu = work.resolve(fileName + ".cu");
         Files.writeString(cu, source);
         String report = run(List.of(nvcc.toString(), "-cubin", "-arch=sm_90", "-Xptxas", "-v", "-o",
-                work.resolve(spec.id() + ".cubin").toString(), cu.toString()), source);
+                work.resolve(fileName + ".cubin").toString(), cu.toString()), source);
         Matcher m = SPILLS.matcher(report);
         assertTrue(m.find(), "no ptxas resource report for " + spec.displayName() + ":\n" + report);
         assertEquals("0", m.group(1), "spill stores in " + spec.displayName() + ":\n" + report);
         assertEquals("0", m.group(2), "spill loads in " + spec.displayName() + ":\n" + report);
 
-        Path ptx = work.resolve(spec.id() + ".ptx");
+        Path ptx = work.resolve(fileName + ".ptx");
         run(List.of(nvcc.toString(), "-ptx", "-arch=sm_90", "-o", ptx.toString(), cu.toString()), source);
         List<String> f64 = new ArrayList<>();
         for (String line : Files.readAllLines(ptx)) {

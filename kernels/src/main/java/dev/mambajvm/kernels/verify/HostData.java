@@ -51,6 +51,47 @@ final class HostData {
         }
     }
 
+    static DeviceBuffer upload(Device d, int[] values) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment host = arena.allocate(ValueLayout.JAVA_INT, Math.max(1, values.length));
+            MemorySegment.copy(values, 0, host, ValueLayout.JAVA_INT, 0, values.length);
+            DeviceBuffer b = d.allocate(host.byteSize());
+            d.queue().upload(host, b);
+            d.queue().finish();
+            return b;
+        }
+    }
+
+    static int[] downloadInts(Device d, DeviceBuffer b, int n) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment host = arena.allocate(ValueLayout.JAVA_INT, Math.max(1, n));
+            d.queue().download(b, host);
+            d.queue().finish();
+            return host.toArray(ValueLayout.JAVA_INT);
+        }
+    }
+
+    static DeviceBuffer poisonedInts(Device d, int n) {
+        int[] p = new int[n];
+        java.util.Arrays.fill(p, 0x7fc00000);
+        return upload(d, p);
+    }
+
+    /** Values rounded to a storage type (mamba.StorageType code 0 f32, 1 f16, 2 bf16), as the kernel will read them. */
+    static float[] roundTo(int type, float[] a) {
+        float[] r = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            r[i] = type == 1 ? Float.float16ToFloat(Float.floatToFloat16(a[i]))
+                    : type == 2 ? BFloat16.toFloat(BFloat16.fromFloat(a[i])) : a[i];
+        }
+        return r;
+    }
+
+    /** Uploads values stored as the given type (0 f32, 1 f16, 2 bf16). */
+    static DeviceBuffer uploadAs(Device d, int type, float[] a) {
+        return type == 1 ? upload(d, toHalf(a)) : type == 2 ? upload(d, toBf16(a)) : upload(d, a);
+    }
+
     static DeviceBuffer poisonedFloats(Device d, int n) {
         float[] nan = new float[n];
         java.util.Arrays.fill(nan, Float.NaN);

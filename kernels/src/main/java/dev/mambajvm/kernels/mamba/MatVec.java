@@ -1,0 +1,84 @@
+package dev.mambajvm.kernels.mamba;
+
+import dev.mambajvm.lang.BFloat16Array;
+import dev.mambajvm.lang.Constant;
+import dev.mambajvm.lang.FloatArray;
+import dev.mambajvm.lang.HalfArray;
+import dev.mambajvm.lang.Kernel;
+import dev.mambajvm.lang.KernelContext;
+
+/**
+ * Decode-time matrix-vector product y (batch, rows) = W (rows, cols) · x (batch, cols) for each
+ * batch entry, W in float32, float16 or bfloat16 (nn.Linear's weight, out_features × in_features).
+ *
+ * <p>At decode the whole weight must cross HBM once per token for 2 flops per element: the kernel
+ * is bandwidth-bound and everything is about keeping HBM busy. One work-group per row (and per tile
+ * of {@code batchTile} batch entries): the {@code groupSize} items stride over the row so each
+ * round of loads is coalesced, and each item first issues {@code unroll} independent weight loads
+ * into registers before using any (see VectorKernels.scaleUnrolled: bytes in flight must cover the
+ * latency). The weights loaded are then used for {@code batchTile} batch entries from registers,
+ * so W is read ceil(batch / batchTile) times instead of batch times. x is small and re-read from
+ * L1/L2. Per-item partial sums are reduced in local memory (groupSize·batchTile floats).
+ */
+public final class MatVec {
+    private MatVec() {
+    }
+
+    /**
+     * W in the slot of {@code wType} ({@link StorageType}); x (batch, cols) and y (batch, rows)
+     * float32. {@code accumulate} != 0 adds into y (y += W·x: a fused residual add), else y = W·x.
+     * 2-D launch: global (rows·groupSize, ceil(batch/batchTile)), local (groupSize, 1), groupSize a
+     * power of two ≥ batchTile. Per row and batch tile, HBM reads cols·bytes(W) + batchTile·cols·4
+     * (x, mostly from cache) and writes batchTile floats.
+     */
+    @Kernel
+    public static void matvec(KernelContext ctx, FloatArray w, HalfArray wF16, BFloat16Array wBf16, FloatArray x,
+                              FloatArray y, int rows, int cols, int batch, int accumulate, @Constant int wType,
+                              @Constant int groupSize, @Constant int unroll, @Constant int batchTile) {
+        float[] partial = ctx.allocateFloatLocalArray(groupSize * batchTile);
+        int lid = ctx.localIdx;
+        int row = ctx.groupIdx;
+        int b0 = ctx.groupIdy * batchTile;
+        int rowBase = row * cols;
+        float[] acc = new float[batchTile];
+        float[] wv = new float[unroll];
+        for (int c0 = lid; c0 < cols; c0 += groupSize * unroll) {
+            // unroll independent weight loads in flight before any is used.
+            for (int u = 0; u < unroll; u++) {
+                int c = c0 + u * groupSize;
+                wv[u] = c < cols ? StorageType.load(w, wF16, wBf16, wType, rowBase + c) : 0.0f;
+            }
+            for (int bb = 0; bb < batchTile; bb++) {
+                int b = b0 + bb;
+                if (b < batch) {
+                    for (int u = 0; u < unroll; u++) {
+                        int c = c0 + u * groupSize;
+                        if (c < cols) {
+                            acc[bb] = Math.fma(wv[u], x.get(b * cols + c), acc[bb]);
+                        }
+                    }
+                }
+            }
+        }
+        for (int bb = 0; bb < batchTile; bb++) {
+            partial[bb * groupSize + lid] = acc[bb];
+        }
+        ctx.localBarrier();
+        for (int stride = groupSize / 2; stride > 0; stride = stride / 2) {
+            if (lid < stride) {
+                for (int bb = 0; bb < batchTile; bb++) {
+                    partial[bb * groupSize + lid] = partial[bb * groupSize + lid] + partial[bb * groupSize + lid + stride];
+                }
+            }
+            ctx.localBarrier();
+        }
+        if (lid < batchTile) {
+            int b = b0 + lid;
+            if (b < batch) {
+                float v = partial[lid * groupSize];
+                int o = b * rows + row;
+                y.set(o, accumulate != 0 ? y.get(o) + v : v);
+            }
+        }
+    }
+}
