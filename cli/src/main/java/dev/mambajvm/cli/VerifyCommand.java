@@ -5,6 +5,7 @@ import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.Devices;
 import dev.mambajvm.kernels.verify.BasicsSuite;
 import dev.mambajvm.kernels.verify.Check;
+import dev.mambajvm.kernels.verify.MambaKernelsSuite;
 import dev.mambajvm.kernels.verify.SelectiveScanSuite;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -54,6 +55,7 @@ public final class VerifyCommand implements Callable<Integer> {
                 out.println("== " + device.id() + " (" + device.name() + "), seed " + s);
                 out.flush();
                 List<Check> checks = new ArrayList<>(new BasicsSuite(device, s).runAll());
+                checks.addAll(new MambaKernelsSuite(device, s).runAll());
                 checks.addAll(new SelectiveScanSuite(device, s).runAll());
                 for (Check c : checks) {
                     out.println(c);

@@ -6,6 +6,7 @@ import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.Devices;
 import dev.mambajvm.kernels.verify.BasicsSuite;
 import dev.mambajvm.kernels.verify.Check;
+import dev.mambajvm.kernels.verify.MambaKernelsSuite;
 import dev.mambajvm.kernels.verify.SelectiveScanSuite;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicTest;
@@ -46,6 +47,11 @@ class SuitesOnEveryBackendTest {
     @TestFactory
     Stream<DynamicContainer> basicsSuite() {
         return onEveryDevice((device, seed) -> new BasicsSuite(device, seed).runAll());
+    }
+
+    @TestFactory
+    Stream<DynamicContainer> mambaKernelsSuite() {
+        return onEveryDevice((device, seed) -> new MambaKernelsSuite(device, seed).runAll());
     }
 
     @TestFactory
