@@ -1,0 +1,159 @@
+package dev.mambajvm.bench;
+
+import dev.mambajvm.backend.CompiledKernel;
+import dev.mambajvm.backend.Device;
+import dev.mambajvm.backend.DeviceBuffer;
+import dev.mambajvm.backend.Devices;
+import dev.mambajvm.backend.Queue;
+import dev.mambajvm.backend.TimingEvent;
+import dev.mambajvm.backend.WorkerGrid;
+import dev.mambajvm.kernels.mamba.MatVec;
+import dev.mambajvm.lang.BFloat16;
+import dev.mambajvm.lang.spec.KernelSpec;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Decode-time matrix-vector product, batch 1, bf16 weights, at mamba-2.8b's in_proj and out_proj
+ * shapes (10240×2560 and 2560×10240), against the device-to-device copy bandwidth measured in the
+ * same run. The weight (52 MB) nearly fits the H100's 50 MB L2, so the timed launches rotate over
+ * four copies of it: every launch reads its weight from HBM. The minimum bytes are the weight once
+ * plus x and y; the flops (2 per weight) are negligible.
+ *
+ * <p>Usage: {@code MatVecBench [device]} (default cuda:0).
+ */
+public final class MatVecBench {
+    private static final int COPIES = 4;
+    private static final int REPEATS = 40;
+    private static final int BF16 = 2;
+
+    private MatVecBench() {
+    }
+
+    public static void main(String[] args) {
+        String id = args.length > 0 ? args[0] : "cuda:0";
+        List<String> rows = new ArrayList<>();
+        try (Device device = Devices.open(id)) {
+            System.out.println("== " + device.id() + " " + device.name());
+            double copyGBs = copyBandwidth(device);
+            System.out.printf(Locale.ROOT, "copy %.0f GB/s (read + write of 1 GiB)%n", copyGBs);
+            for (int[] shape : new int[][]{{10240, 2560}, {2560, 10240}}) {
+                rows.add(run(device, shape[0], shape[1], copyGBs));
+            }
+        }
+        System.out.println();
+        System.out.println("| W (rows × cols, bf16) | best µs (groupSize, unroll) | GB/s | of copy |");
+        System.out.println("| --- | --- | --- | --- |");
+        rows.forEach(System.out::println);
+    }
+
+    static String run(Device device, int rows, int cols, double copyGBs) {
+        Random r = new Random(rows * 31L + cols);
+        short[] w = new short[rows * cols];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = BFloat16.fromFloat(r.nextFloat() * 2 - 1);
+        }
+        float[] x = new float[cols];
+        for (int i = 0; i < cols; i++) {
+            x[i] = r.nextFloat() * 2 - 1;
+        }
+        Queue q = device.queue();
+        List<DeviceBuffer> weights = new ArrayList<>();
+        for (int c = 0; c < COPIES; c++) {
+            weights.add(upload(device, MemorySegment.ofArray(w)));
+        }
+        double bytes = (double) rows * cols * 2 + cols * 4.0 + rows * 4.0;
+        String best = "";
+        double bestUs = Double.MAX_VALUE;
+        try (DeviceBuffer dx = upload(device, MemorySegment.ofArray(x)); DeviceBuffer y = device.allocate(rows * 4L);
+             DeviceBuffer dummy = device.allocate(16)) {
+            for (int groupSize : new int[]{128, 256}) {
+                for (int unroll : new int[]{4, 8}) {
+                    CompiledKernel k = device.compile(KernelSpec.load(MatVec.class, "matvec"),
+                            Map.of("wType", BF16, "groupSize", groupSize, "unroll", unroll, "batchTile", 1));
+                    WorkerGrid grid = WorkerGrid.of2D((long) rows * groupSize, 1, groupSize, 1);
+                    q.launch(k, grid, dummy, dummy, weights.getFirst(), dx, y, rows, cols, 1, 0);
+                    check(device, y, w, x, rows, cols);
+                    double[] us = new double[REPEATS];
+                    for (int i = 0; i < REPEATS; i++) {
+                        DeviceBuffer wi = weights.get(i % COPIES);
+                        TimingEvent start = q.record();
+                        q.launch(k, grid, dummy, dummy, wi, dx, y, rows, cols, 1, 0);
+                        TimingEvent end = q.record();
+                        us[i] = end.millisSince(start) * 1e3;
+                    }
+                    Arrays.sort(us);
+                    double median = us[REPEATS / 2];
+                    System.out.printf(Locale.ROOT, "%dx%d groupSize %d unroll %d: %.1f µs  %.0f GB/s  %.1f%% of copy%n",
+                            rows, cols, groupSize, unroll, median, bytes / (median * 1e3), 100 * bytes / (median * 1e3) / copyGBs);
+                    if (median < bestUs) {
+                        bestUs = median;
+                        best = "groupSize " + groupSize + ", unroll " + unroll;
+                    }
+                }
+            }
+        } finally {
+            weights.forEach(DeviceBuffer::close);
+        }
+        double gbs = bytes / (bestUs * 1e3);
+        return String.format(Locale.ROOT, "| %d × %d | %.1f (%s) | %.0f | %.1f%% |", rows, cols, bestUs, best, gbs,
+                100 * gbs / copyGBs);
+    }
+
+    private static void check(Device device, DeviceBuffer y, short[] w, float[] x, int rows, int cols) {
+        float[] out = new float[rows];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment host = arena.allocate(ValueLayout.JAVA_FLOAT, rows);
+            device.queue().download(y, host);
+            device.queue().finish();
+            MemorySegment.copy(host, ValueLayout.JAVA_FLOAT, 0, out, 0, rows);
+        }
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < rows; i++) {
+            double ref = 0;
+            for (int c = 0; c < cols; c++) {
+                ref += (double) BFloat16.toFloat(w[i * cols + c]) * x[c];
+            }
+            diff += (out[i] - ref) * (out[i] - ref);
+            norm += ref * ref;
+        }
+        double rel = Math.sqrt(diff / norm);
+        if (!(rel < 1e-5)) {
+            throw new IllegalStateException("matvec wrong on " + device.id() + ": relative error " + rel);
+        }
+    }
+
+    private static double copyBandwidth(Device device) {
+        long bytes = 1L << 30;
+        Queue q = device.queue();
+        try (DeviceBuffer a = device.allocate(bytes); DeviceBuffer b = device.allocate(bytes)) {
+            q.copy(a, b, bytes);
+            q.finish();
+            double[] ms = new double[10];
+            for (int i = 0; i < ms.length; i++) {
+                TimingEvent start = q.record();
+                q.copy(a, b, bytes);
+                TimingEvent end = q.record();
+                ms[i] = end.millisSince(start);
+            }
+            Arrays.sort(ms);
+            return 2.0 * bytes / (ms[ms.length / 2] * 1e6);
+        }
+    }
+
+    private static DeviceBuffer upload(Device device, MemorySegment host) {
+        DeviceBuffer b = device.allocate(host.byteSize());
+        device.queue().upload(host, b);
+        device.queue().finish();
+        return b;
+    }
+}
