@@ -50,7 +50,7 @@ public final class MatVecBench {
             }
         }
         System.out.println();
-        System.out.println("| W (rows × cols, bf16) | best µs (groupSize, unroll) | GB/s | of copy |");
+        System.out.println("| W (rows × cols, bf16) | best µs (kernel) | GB/s | of copy |");
         System.out.println("| --- | --- | --- | --- |");
         rows.forEach(System.out::println);
     }
@@ -75,29 +75,46 @@ public final class MatVecBench {
         double bestUs = Double.MAX_VALUE;
         try (DeviceBuffer dx = upload(device, MemorySegment.ofArray(x)); DeviceBuffer y = device.allocate(rows * 4L);
              DeviceBuffer dummy = device.allocate(16)) {
+            List<Variant> variants = new ArrayList<>();
             for (int groupSize : new int[]{128, 256}) {
                 for (int unroll : new int[]{4, 8}) {
                     CompiledKernel k = device.compile(KernelSpec.load(MatVec.class, "matvec"),
                             Map.of("wType", BF16, "groupSize", groupSize, "unroll", unroll, "batchTile", 1));
                     WorkerGrid grid = WorkerGrid.of2D((long) rows * groupSize, 1, groupSize, 1);
-                    q.launch(k, grid, dummy, dummy, weights.getFirst(), dx, y, rows, cols, 1, 0);
-                    check(device, y, w, x, rows, cols);
-                    double[] us = new double[REPEATS];
-                    for (int i = 0; i < REPEATS; i++) {
-                        DeviceBuffer wi = weights.get(i % COPIES);
-                        TimingEvent start = q.record();
-                        q.launch(k, grid, dummy, dummy, wi, dx, y, rows, cols, 1, 0);
-                        TimingEvent end = q.record();
-                        us[i] = end.millisSince(start) * 1e3;
+                    variants.add(new Variant("matvec groupSize " + groupSize + " unroll " + unroll,
+                            wi -> q.launch(k, grid, dummy, dummy, wi, dx, y, rows, cols, 1, 0)));
+                }
+            }
+            for (int rowsPerGroup : new int[]{4, 8}) {
+                for (int threadsPerRow : new int[]{32, 64}) {
+                    for (int unroll : new int[]{2, 4}) {
+                        CompiledKernel k = device.compile(KernelSpec.load(MatVec.class, "matvecBf16Rows"),
+                                Map.of("rowsPerGroup", rowsPerGroup, "threadsPerRow", threadsPerRow, "unroll", unroll));
+                        int local = rowsPerGroup * threadsPerRow;
+                        WorkerGrid grid = WorkerGrid.of1D((long) Math.ceilDiv(rows, rowsPerGroup) * local, local);
+                        variants.add(new Variant("matvecBf16Rows " + rowsPerGroup + " rows x " + threadsPerRow
+                                + " threads unroll " + unroll, wi -> q.launch(k, grid, wi, dx, y, rows, cols, 0)));
                     }
-                    Arrays.sort(us);
-                    double median = us[REPEATS / 2];
-                    System.out.printf(Locale.ROOT, "%dx%d groupSize %d unroll %d: %.1f µs  %.0f GB/s  %.1f%% of copy%n",
-                            rows, cols, groupSize, unroll, median, bytes / (median * 1e3), 100 * bytes / (median * 1e3) / copyGBs);
-                    if (median < bestUs) {
-                        bestUs = median;
-                        best = "groupSize " + groupSize + ", unroll " + unroll;
-                    }
+                }
+            }
+            for (Variant v : variants) {
+                v.launch.accept(weights.getFirst());
+                check(device, y, w, x, rows, cols);
+                double[] us = new double[REPEATS];
+                for (int i = 0; i < REPEATS; i++) {
+                    DeviceBuffer wi = weights.get(i % COPIES);
+                    TimingEvent start = q.record();
+                    v.launch.accept(wi);
+                    TimingEvent end = q.record();
+                    us[i] = end.millisSince(start) * 1e3;
+                }
+                Arrays.sort(us);
+                double median = us[REPEATS / 2];
+                System.out.printf(Locale.ROOT, "%dx%d %s: %.1f µs  %.0f GB/s  %.1f%% of copy%n",
+                        rows, cols, v.name, median, bytes / (median * 1e3), 100 * bytes / (median * 1e3) / copyGBs);
+                if (median < bestUs) {
+                    bestUs = median;
+                    best = v.name;
                 }
             }
         } finally {
@@ -106,6 +123,9 @@ public final class MatVecBench {
         double gbs = bytes / (bestUs * 1e3);
         return String.format(Locale.ROOT, "| %d × %d | %.1f (%s) | %.0f | %.1f%% |", rows, cols, bestUs, best, gbs,
                 100 * gbs / copyGBs);
+    }
+
+    private record Variant(String name, java.util.function.Consumer<DeviceBuffer> launch) {
     }
 
     private static void check(Device device, DeviceBuffer y, short[] w, float[] x, int rows, int cols) {

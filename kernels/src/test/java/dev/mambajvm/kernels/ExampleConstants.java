@@ -38,6 +38,7 @@ final class ExampleConstants {
         one("CausalConv1d.convDecodeStep", Map.of("width", 4));
         one("RmsNorm.gatedRmsNorm", Map.of("groupSize", 256));
         one("Sampling.argmax", Map.of("groupSize", 1024));
+        one("MatVec.matvecBf16Rows", Map.of("rowsPerGroup", 8, "threadsPerRow", 32, "unroll", 4));
         one("Sampling.softmax", Map.of("groupSize", 1024));
         List<Map<String, ? extends Number>> rms = new ArrayList<>();
         List<Map<String, ? extends Number>> embed = new ArrayList<>();

@@ -67,6 +67,8 @@ public final class MambaKernelsSuite {
             checks.add(linear(37, 53, 70, type));
         }
         checks.add(embedOutOfRange(3, 40, 50));
+        checks.add(matvecBf16Rows(37, 1000, false, 8, 32, 4));
+        checks.add(matvecBf16Rows(13, 336, true, 4, 16, 2));
         checks.add(linear(130, 70, 33, StorageType.F32));
         checks.add(linear(64, 64, 64, StorageType.BF16));
         checks.add(argmax(3, 50_001, 256, false));
@@ -331,6 +333,32 @@ public final class MambaKernelsSuite {
             }
             return new Check("Embedding.embed", "n" + n + " d" + d + " ids -1 and vocab", (double) wrong / (n * d), 0, 0,
                     wrong == 0 ? "" : wrong + " elements not NaN / not copied");
+        }
+    }
+
+    /** The packed-bf16, several-rows-per-group GEMV at ragged shapes (rows not a multiple of rowsPerGroup). */
+    public Check matvecBf16Rows(int rows, int cols, boolean accumulate, int rowsPerGroup, int threadsPerRow, int unroll) {
+        float[] w = HostData.roundTo(StorageType.BF16, HostData.uniform(random, rows * cols, -1, 1));
+        float[] x = HostData.uniform(random, cols, -1, 1);
+        float[] y0 = HostData.uniform(random, rows, -1, 1);
+        double[] ref = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            double s = accumulate ? y0[r] : 0;
+            for (int c = 0; c < cols; c++) {
+                s += (double) w[r * cols + c] * x[c];
+            }
+            ref[r] = s;
+        }
+        try (DeviceBuffer dw = HostData.uploadAs(device, StorageType.BF16, w); DeviceBuffer dx = HostData.upload(device, x);
+             DeviceBuffer dy = accumulate ? HostData.upload(device, y0) : HostData.poisonedFloats(device, rows)) {
+            int local = rowsPerGroup * threadsPerRow;
+            device.queue().launch(compile(MatVec.class, "matvecBf16Rows", Map.of("rowsPerGroup", rowsPerGroup,
+                            "threadsPerRow", threadsPerRow, "unroll", unroll)),
+                    WorkerGrid.of1D((long) Math.ceilDiv(rows, rowsPerGroup) * local, local),
+                    dw, dx, dy, rows, cols, accumulate ? 1 : 0);
+            return Check.compare("MatVec.matvecBf16Rows", rows + "x" + cols + (accumulate ? " +=" : "") + " rows/group "
+                            + rowsPerGroup + " threads/row " + threadsPerRow + " u" + unroll,
+                    HostData.downloadFloats(device, dy, rows), ref, 1e-5);
         }
     }
 
