@@ -85,9 +85,9 @@ public final class MatVecBench {
                             wi -> q.launch(k, grid, dummy, dummy, wi, dx, y, rows, cols, 1, 0)));
                 }
             }
-            for (int rowsPerGroup : new int[]{4, 8}) {
-                for (int threadsPerRow : new int[]{32, 64}) {
-                    for (int unroll : new int[]{2, 4}) {
+            for (int rowsPerGroup : new int[]{2, 4, 8}) {
+                for (int threadsPerRow : new int[]{32, 64, 128}) {
+                    for (int unroll : new int[]{4, 8, 16}) {
                         CompiledKernel k = device.compile(KernelSpec.load(MatVec.class, "matvecBf16Rows"),
                                 Map.of("rowsPerGroup", rowsPerGroup, "threadsPerRow", threadsPerRow, "unroll", unroll));
                         int local = rowsPerGroup * threadsPerRow;
