@@ -79,7 +79,7 @@ public final class KernelLanguageBench {
             q.launch(scale, grid, x, y, alpha, (int) elements);
             checkScale(device, x, y, elements, alpha);
 
-            double copyMs = median(() -> q.copy(x, y, bytes), q);
+            double copyMs = DeviceTiming.medianMillisWarm(q, REPEATS, () -> q.copy(x, y, bytes));
             double copyGBs = 2.0 * bytes / (copyMs * 1e6);
             System.out.printf(Locale.ROOT, "copy  %.3f ms  %.0f GB/s (read + write of %d MiB)%n", copyMs, copyGBs, bytes >> 20);
             // scale: one element per work-item; scaleUnrolled: several, loads first (see its comment).
@@ -94,7 +94,7 @@ public final class KernelLanguageBench {
                     launch.run();
                     checkScale(device, x, y, elements, alpha);
                 }
-                double ms = median(launch, q);
+                double ms = DeviceTiming.medianMillisWarm(q, REPEATS, launch);
                 double gbs = 2.0 * bytes / (ms * 1e6);
                 String name = items == 1 ? "scale" : "scaleUnrolled items=" + items;
                 System.out.printf(Locale.ROOT, "%-26s %.3f ms  %.0f GB/s  = %.1f%% of copy%n", name, ms, gbs, 100 * gbs / copyGBs);
@@ -132,7 +132,7 @@ public final class KernelLanguageBench {
                 }
                 seq.replay();
                 q.finish();
-                graphUs = median(seq::replay, q) * 1e3 / GRAPH_KERNELS;
+                graphUs = DeviceTiming.medianMillisWarm(q, REPEATS, seq::replay) * 1e3 / GRAPH_KERNELS;
             }
             System.out.printf(Locale.ROOT, "graph  %.2f µs per kernel (replays of %d kernels)%n", graphUs, GRAPH_KERNELS);
             return String.format(Locale.ROOT, "| %s %s | %.0f | %.0f (%s) | %.1f%% | %.2f | %.2f |", device.id(),
@@ -140,20 +140,6 @@ public final class KernelLanguageBench {
         }
     }
 
-    private static double median(Runnable work, Queue q) {
-        work.run();
-        work.run();
-        q.finish();
-        double[] ms = new double[REPEATS];
-        for (int i = 0; i < REPEATS; i++) {
-            TimingEvent start = q.record();
-            work.run();
-            TimingEvent end = q.record();
-            ms[i] = end.millisSince(start);
-        }
-        Arrays.sort(ms);
-        return ms[REPEATS / 2];
-    }
 
     private static void fillRandom(Device device, DeviceBuffer x, long elements) {
         long chunk = Math.min(elements, 1 << 24);

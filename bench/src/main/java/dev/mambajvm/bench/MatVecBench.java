@@ -100,16 +100,7 @@ public final class MatVecBench {
             for (Variant v : variants) {
                 v.launch.accept(weights.getFirst());
                 check(device, y, w, x, rows, cols);
-                double[] us = new double[REPEATS];
-                for (int i = 0; i < REPEATS; i++) {
-                    DeviceBuffer wi = weights.get(i % COPIES);
-                    TimingEvent start = q.record();
-                    v.launch.accept(wi);
-                    TimingEvent end = q.record();
-                    us[i] = end.millisSince(start) * 1e3;
-                }
-                Arrays.sort(us);
-                double median = us[REPEATS / 2];
+                double median = 1e3 * DeviceTiming.medianMillis(q, REPEATS, i -> v.launch.accept(weights.get(i % COPIES)));
                 System.out.printf(Locale.ROOT, "%dx%d %s: %.1f µs  %.0f GB/s  %.1f%% of copy%n",
                         rows, cols, v.name, median, bytes / (median * 1e3), 100 * bytes / (median * 1e3) / copyGBs);
                 if (median < bestUs) {
@@ -158,15 +149,7 @@ public final class MatVecBench {
         try (DeviceBuffer a = device.allocate(bytes); DeviceBuffer b = device.allocate(bytes)) {
             q.copy(a, b, bytes);
             q.finish();
-            double[] ms = new double[10];
-            for (int i = 0; i < ms.length; i++) {
-                TimingEvent start = q.record();
-                q.copy(a, b, bytes);
-                TimingEvent end = q.record();
-                ms[i] = end.millisSince(start);
-            }
-            Arrays.sort(ms);
-            return 2.0 * bytes / (ms[ms.length / 2] * 1e6);
+            return 2.0 * bytes / (DeviceTiming.medianMillis(q, 10, i -> q.copy(a, b, bytes)) * 1e6);
         }
     }
 

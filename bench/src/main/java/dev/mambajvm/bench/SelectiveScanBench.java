@@ -93,7 +93,7 @@ public final class SelectiveScanBench {
                     prefill.run();
                     q.finish();
                     check(device, y, u, delta, bias, aLog, xdbl, xdblStride, z, dSkip, seqLen, dInner);
-                    double ms = median(prefill, q);
+                    double ms = DeviceTiming.medianMillis(q, REPEATS, i -> prefill.run());
                     System.out.printf(Locale.ROOT, "dInner %d L %d chunk %d: %.3f ms%n", dInner, seqLen, chunk, ms);
                     if (ms < bestMs) {
                         bestMs = ms;
@@ -139,17 +139,6 @@ public final class SelectiveScanBench {
         }
     }
 
-    private static double median(Runnable work, Queue q) {
-        double[] ms = new double[REPEATS];
-        for (int i = 0; i < REPEATS; i++) {
-            TimingEvent start = q.record();
-            work.run();
-            TimingEvent end = q.record();
-            ms[i] = end.millisSince(start);
-        }
-        Arrays.sort(ms);
-        return ms[REPEATS / 2];
-    }
 
     private static float[] spread(Random r, long n, double sigma) {
         float[] a = new float[Math.toIntExact(n)];
