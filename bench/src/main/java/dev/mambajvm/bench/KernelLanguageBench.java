@@ -6,7 +6,6 @@ import dev.mambajvm.backend.DeviceBuffer;
 import dev.mambajvm.backend.Devices;
 import dev.mambajvm.backend.LaunchSequence;
 import dev.mambajvm.backend.Queue;
-import dev.mambajvm.backend.TimingEvent;
 import dev.mambajvm.backend.WorkerGrid;
 import dev.mambajvm.kernels.basics.VectorKernels;
 import dev.mambajvm.lang.spec.KernelSpec;

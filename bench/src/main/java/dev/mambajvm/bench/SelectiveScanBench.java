@@ -4,14 +4,12 @@ import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
 import dev.mambajvm.backend.Devices;
 import dev.mambajvm.backend.Queue;
-import dev.mambajvm.backend.TimingEvent;
 import dev.mambajvm.kernels.scan.SelectiveScan;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
