@@ -80,7 +80,7 @@ public final class MatVecBench {
                             Map.of("wType", BF16, "groupSize", groupSize, "unroll", unroll, "batchTile", 1));
                     WorkerGrid grid = WorkerGrid.of2D((long) rows * groupSize, 1, groupSize, 1);
                     variants.add(new Variant("matvec groupSize " + groupSize + " unroll " + unroll,
-                            wi -> q.launch(k, grid, dummy, dummy, wi, dx, y, rows, cols, 1, 0)));
+                            wi -> q.launch(k, grid, dummy, dummy, wi, dx, cols, y, rows, cols, 1, 0)));
                 }
             }
             for (int rowsPerGroup : new int[]{2, 4, 8}) {

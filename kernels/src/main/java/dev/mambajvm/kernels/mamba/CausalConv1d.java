@@ -66,13 +66,15 @@ public final class CausalConv1d {
     }
 
     /**
-     * Prefill, channels-last (Mamba-2: xBC straight out of in_proj): x, out (batch, L, channels),
-     * no transposes needed. 2-D launch: global (ceil(channels/local)·local, batch·L), local
+     * Prefill, channels-last (token-major, as a projection writes it): x (batch·L rows, read at
+     * x[row · xStride + xOffset + c]: in place inside in_proj's output, e.g. Mamba-1's x half of
+     * (batch·L, 2·dInner) with xStride 2·dInner, xOffset 0, or Mamba-2's xBC), out (batch, L,
+     * channels) contiguous; no transposes or copies needed. 2-D launch: global (ceil(channels/local)·local, batch·L), local
      * (local, 1). x = channel (coalesced), y = b·L + t. The item at t = L−1 writes the state.
      */
     @Kernel
-    public static void convPrefillChannelsLast(KernelContext ctx, FloatArray x, FloatArray weight, FloatArray bias,
-                                               FloatArray out, FloatArray convState, int channels, int seqLen,
+    public static void convPrefillChannelsLast(KernelContext ctx, FloatArray x, int xStride, int xOffset,
+                                               FloatArray weight, FloatArray bias, FloatArray out, FloatArray convState, int channels, int seqLen,
                                                int hasBias, int applySilu, @Constant int width) {
         int c = ctx.globalIdx;
         int bt = ctx.globalIdy;
@@ -90,7 +92,7 @@ public final class CausalConv1d {
         for (int j = 0; j < width; j++) {
             int src = t - width + 1 + j;
             if (src >= 0) {
-                acc = Math.fma(w[j], x.get((batchBase + src) * channels + c), acc);
+                acc = Math.fma(w[j], x.get((batchBase + src) * xStride + xOffset + c), acc);
             }
         }
         out.set(bt * channels + c, applySilu != 0 ? ActivationKernels.silu(acc) : acc);
@@ -98,19 +100,21 @@ public final class CausalConv1d {
             for (int s = 0; s < width - 1; s++) {
                 int src = seqLen - (width - 1) + s;
                 convState.set((b * channels + c) * (width - 1) + s,
-                        src >= 0 ? x.get((batchBase + src) * channels + c) : 0.0f);
+                        src >= 0 ? x.get((batchBase + src) * xStride + xOffset + c) : 0.0f);
             }
         }
     }
 
     /**
-     * Decode: one new input per channel. state (batch, channels, K−1) in/out, x and out
-     * (batch, channels). The window [state…, x] sits in registers; out = act(bias + w·window), then
+     * Decode: one new input per channel. state (batch, channels, K−1) in/out, x read at
+     * x[b · xStride + xOffset + c] (in place in the projection's output row; xStride = channels,
+     * xOffset = 0 when contiguous), out (batch, channels). The window [state…, x] sits in registers; out = act(bias + w·window), then
      * the state becomes window[1..K). 1-D launch over n = batch·channels items.
      * HBM: (K−1) floats read and written per channel plus x and out: purely bandwidth-bound.
      */
     @Kernel
-    public static void convDecodeStep(KernelContext ctx, FloatArray convState, FloatArray x, FloatArray weight,
+    public static void convDecodeStep(KernelContext ctx, FloatArray convState, FloatArray x, int xStride,
+                                      int xOffset, FloatArray weight,
                                       FloatArray bias, FloatArray out, int n, int channels, int hasBias,
                                       int applySilu, @Constant int width) {
         int bc = ctx.globalIdx;
@@ -122,7 +126,7 @@ public final class CausalConv1d {
         for (int j = 0; j < width - 1; j++) {
             window[j] = convState.get(bc * (width - 1) + j);
         }
-        window[width - 1] = x.get(bc);
+        window[width - 1] = x.get((bc / channels) * xStride + xOffset + c);
         float acc = hasBias != 0 ? bias.get(c) : 0.0f;
         for (int j = 0; j < width; j++) {
             acc = Math.fma(weight.get(c * width + j), window[j], acc);

@@ -32,13 +32,15 @@ public final class Linear {
     }
 
     /**
+     * Row r of A starts at a[r · aStride] (aStride = k when A is contiguous; larger to read the
+     * first k columns of a wider matrix in place, e.g. dt from x_proj's output, or every L-th row).
      * 2-D launch: global (ceil(n/tileN)·(tileN/regN), ceil(m/tileM)·(tileM/regM)), local
      * (tileN/regN, tileM/regM). x = column of C, y = row. tileM·tileK and tileN·tileK must be
      * multiples of the group size (true for 64, 64, 16, 4, 4).
      * HBM: reads m·k·4·ceil(n/tileN) + n·k·bytes(W)·ceil(m/tileM), writes m·n·4; 2·m·n·k flops.
      */
     @Kernel
-    public static void linear(KernelContext ctx, FloatArray a, FloatArray w, HalfArray wF16, BFloat16Array wBf16,
+    public static void linear(KernelContext ctx, FloatArray a, int aStride, FloatArray w, HalfArray wF16, BFloat16Array wBf16,
                               FloatArray c, int m, int n, int k, @Constant int wType, @Constant int tileM,
                               @Constant int tileN, @Constant int tileK, @Constant int regM, @Constant int regN) {
         float[] aTile = ctx.allocateFloatLocalArray(tileK * (tileM + 1));
@@ -62,7 +64,7 @@ public final class Linear {
                 int kk = idx - r * tileK;
                 int gr = rowBase + r;
                 int gk = k0 + kk;
-                aTile[kk * (tileM + 1) + r] = gr < m && gk < k ? a.get(gr * k + gk) : 0.0f;
+                aTile[kk * (tileM + 1) + r] = gr < m && gk < k ? a.get(gr * aStride + gk) : 0.0f;
             }
             for (int e = 0; e < tileN * tileK / (threadsX * threadsY); e++) {
                 int idx = tid + e * threadsX * threadsY;

@@ -26,15 +26,16 @@ public final class MatVec {
     }
 
     /**
-     * W in the slot of {@code wType} ({@link StorageType}); x (batch, cols) and y (batch, rows)
-     * float32. {@code accumulate} != 0 adds into y (y += W·x: a fused residual add), else y = W·x.
+     * W in the slot of {@code wType} ({@link StorageType}); x (batch, cols) float32, row b at
+     * x[b · xStride] (xStride = cols when contiguous; larger to read the first cols columns of a
+     * wider row in place); y (batch, rows) float32. {@code accumulate} != 0 adds into y (y += W·x: a fused residual add), else y = W·x.
      * 2-D launch: global (rows·groupSize, ceil(batch/batchTile)), local (groupSize, 1), groupSize a
      * power of two ≥ batchTile. Per row and batch tile, HBM reads cols·bytes(W) + batchTile·cols·4
      * (x, mostly from cache) and writes batchTile floats.
      */
     @Kernel
     public static void matvec(KernelContext ctx, FloatArray w, HalfArray wF16, BFloat16Array wBf16, FloatArray x,
-                              FloatArray y, int rows, int cols, int batch, int accumulate, @Constant int wType,
+                              int xStride, FloatArray y, int rows, int cols, int batch, int accumulate, @Constant int wType,
                               @Constant int groupSize, @Constant int unroll, @Constant int batchTile) {
         float[] partial = ctx.allocateFloatLocalArray(groupSize * batchTile);
         int lid = ctx.localIdx;
@@ -55,7 +56,7 @@ public final class MatVec {
                     for (int u = 0; u < unroll; u++) {
                         int c = c0 + u * groupSize;
                         if (c < cols) {
-                            acc[bb] = Math.fma(wv[u], x.get(b * cols + c), acc[bb]);
+                            acc[bb] = Math.fma(wv[u], x.get(b * xStride + c), acc[bb]);
                         }
                     }
                 }

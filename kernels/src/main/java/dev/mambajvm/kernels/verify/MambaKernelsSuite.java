@@ -41,16 +41,18 @@ public final class MambaKernelsSuite {
     public List<Check> runAll() {
         List<Check> checks = new ArrayList<>();
         int k = 4;
-        checks.addAll(convPrefill(2, 37, 50, k, true, true, false));
-        checks.addAll(convPrefill(1, 5, 2, k, false, false, false));     // L < K-1: zero-padded state
-        checks.addAll(convPrefill(3, 64, 129, k, true, false, false));
-        checks.addAll(convPrefill(2, 37, 50, k, true, true, true));
-        checks.addAll(convPrefill(1, 70, 2, k, false, true, true));
-        checks.addAll(convPrefill(2, 130, 33, 3, true, false, true));
-        checks.addAll(convDecode(2, 37, k, true, true));
+        checks.addAll(convPrefill(2, 37, 50, k, true, true, false, 0));
+        checks.addAll(convPrefill(1, 5, 2, k, false, false, false, 0));     // L < K-1: zero-padded state
+        checks.addAll(convPrefill(3, 64, 129, k, true, false, false, 0));
+        checks.addAll(convPrefill(2, 37, 50, k, true, true, true, 0));
+        checks.addAll(convPrefill(1, 70, 2, k, false, true, true, 0));
+        checks.addAll(convPrefill(2, 130, 33, 3, true, false, true, 0));
+        checks.addAll(convPrefill(2, 37, 50, k, true, true, true, 45));    // x read in place from wider rows
+        checks.addAll(convDecode(2, 37, k, true, true, 0));
+        checks.addAll(convDecode(3, 40, k, true, true, 17));
         checks.add(convPrefillThenDecode(2, 33, 9, k, false));
         checks.add(convPrefillThenDecode(2, 33, 2, k, true));   // L < K-1, channels-last prefill
-        checks.addAll(convDecode(3, 100, k, false, false));
+        checks.addAll(convDecode(3, 100, k, false, false, 0));
         for (int type : new int[]{StorageType.F32, StorageType.BF16, StorageType.F16}) {
             for (int mode : new int[]{RmsNorm.NO_RESIDUAL, RmsNorm.ADD_RESIDUAL, RmsNorm.START_RESIDUAL}) {
                 checks.addAll(rmsNorm(3, 1000, type, mode, 256));
@@ -62,15 +64,17 @@ public final class MambaKernelsSuite {
         checks.add(gatedRmsNorm(5, 600, 4, 128));
         for (int type : TYPES) {
             checks.add(embed(7, 100, 50, type));
-            checks.add(matvec(37, 1000, 1, false, type, 128, 4, 1));
-            checks.add(matvec(20, 333, 5, true, type, 64, 2, 2));
-            checks.add(linear(37, 53, 70, type));
+            checks.add(matvec(37, 1000, 1, false, type, 128, 4, 1, 0));
+            checks.add(matvec(20, 333, 5, true, type, 64, 2, 2, 0));
+            checks.add(linear(37, 53, 70, type, 0));
         }
         checks.add(embedOutOfRange(3, 40, 50));
         checks.add(matvecBf16Rows(37, 1000, false, 8, 32, 4));
         checks.add(matvecBf16Rows(13, 336, true, 4, 16, 2));
-        checks.add(linear(130, 70, 33, StorageType.F32));
-        checks.add(linear(64, 64, 64, StorageType.BF16));
+        checks.add(linear(130, 70, 33, StorageType.F32, 0));
+        checks.add(linear(64, 64, 64, StorageType.BF16, 0));
+        checks.add(matvec(50, 6, 3, false, StorageType.F32, 64, 4, 1, 30));  // x = first 6 columns of rows of 36
+        checks.add(linear(70, 50, 6, StorageType.F32, 30));                  // likewise for A
         checks.add(argmax(3, 50_001, 256, false));
         checks.add(argmax(2, 1000, 64, true));
         checks.add(softmax(2, 50_001, 1.0f / 0.7f, 256));
@@ -86,9 +90,13 @@ public final class MambaKernelsSuite {
         return v / (1 + Math.exp(-v));
     }
 
-    /** Causal depthwise conv prefill in either layout, plus the conv state it leaves. */
+    /**
+     * Causal depthwise conv prefill in either layout, plus the conv state it leaves. Channels-last
+     * with {@code pad > 0}: x is read in place from rows of channels + pad floats, at column pad
+     * (the other columns hold unrelated values).
+     */
     public List<Check> convPrefill(int batch, int channels, int len, int width, boolean hasBias, boolean applySilu,
-                                   boolean channelsLast) {
+                                   boolean channelsLast, int pad) {
         float[] x = HostData.uniform(random, batch * channels * len, -2, 2);
         float[] w = HostData.uniform(random, channels * width, -1, 1);
         float[] bias = HostData.uniform(random, channels, -1, 1);
@@ -114,15 +122,22 @@ public final class MambaKernelsSuite {
             }
         }
         String name = channelsLast ? "convPrefillChannelsLast" : "convPrefill";
-        try (DeviceBuffer dx = HostData.upload(device, x); DeviceBuffer dw = HostData.upload(device, w);
+        float[] xIn = channelsLast ? widen(x, channels, pad) : x;
+        try (DeviceBuffer dx = HostData.upload(device, xIn); DeviceBuffer dw = HostData.upload(device, w);
              DeviceBuffer db = HostData.upload(device, bias); DeviceBuffer dout = HostData.poisonedFloats(device, x.length);
              DeviceBuffer dstate = HostData.poisonedFloats(device, refState.length)) {
             WorkerGrid grid = channelsLast ? WorkerGrid.of2D(Math.ceilDiv(channels, 64) * 64L, (long) batch * len, 64, 1)
                     : WorkerGrid.of2D(Math.ceilDiv(len, 64) * 64L, (long) batch * channels, 64, 1);
-            device.queue().launch(compile(CausalConv1d.class, name, Map.of("width", width)), grid,
-                    dx, dw, db, dout, dstate, channels, len, hasBias ? 1 : 0, applySilu ? 1 : 0);
+            CompiledKernel kernel = compile(CausalConv1d.class, name, Map.of("width", width));
+            if (channelsLast) {
+                device.queue().launch(kernel, grid, dx, channels + pad, pad, dw, db, dout, dstate, channels, len,
+                        hasBias ? 1 : 0, applySilu ? 1 : 0);
+            } else {
+                device.queue().launch(kernel, grid, dx, dw, db, dout, dstate, channels, len, hasBias ? 1 : 0,
+                        applySilu ? 1 : 0);
+            }
             String shape = "b" + batch + " c" + channels + " L" + len + " K" + width + (hasBias ? " bias" : "")
-                    + (applySilu ? " silu" : "");
+                    + (applySilu ? " silu" : "") + (pad > 0 ? " xStride" + (channels + pad) + " xOffset" + pad : "");
             return List.of(
                     Check.compare("CausalConv1d." + name, shape, HostData.downloadFloats(device, dout, x.length), ref, 1e-5),
                     Check.compare("CausalConv1d." + name, shape + " state",
@@ -130,11 +145,22 @@ public final class MambaKernelsSuite {
         }
     }
 
+    /** Rows of {@code cols} floats copied into rows of cols + pad at column pad; the rest random. */
+    private float[] widen(float[] x, int cols, int pad) {
+        int rows = x.length / cols;
+        float[] wide = HostData.uniform(random, rows * (cols + pad), -9, 9);
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(x, r * cols, wide, r * (cols + pad) + pad, cols);
+        }
+        return wide;
+    }
+
     private static int idx(boolean channelsLast, int b, int c, int t, int channels, int len) {
         return channelsLast ? (b * len + t) * channels + c : (b * channels + c) * len + t;
     }
 
-    public List<Check> convDecode(int batch, int channels, int width, boolean hasBias, boolean applySilu) {
+    /** One decode step; with {@code pad > 0} x is read in place from rows of channels + pad at column pad. */
+    public List<Check> convDecode(int batch, int channels, int width, boolean hasBias, boolean applySilu, int pad) {
         int n = batch * channels;
         float[] state = HostData.uniform(random, n * (width - 1), -2, 2);
         float[] x = HostData.uniform(random, n, -2, 2);
@@ -154,12 +180,14 @@ public final class MambaKernelsSuite {
             }
             ref[bc] = applySilu ? silu(acc) : acc;
         }
-        try (DeviceBuffer ds = HostData.upload(device, state); DeviceBuffer dx = HostData.upload(device, x);
+        try (DeviceBuffer ds = HostData.upload(device, state); DeviceBuffer dx = HostData.upload(device, widen(x, channels, pad));
              DeviceBuffer dw = HostData.upload(device, w); DeviceBuffer db = HostData.upload(device, bias);
              DeviceBuffer dout = HostData.poisonedFloats(device, n)) {
             device.queue().launch(compile(CausalConv1d.class, "convDecodeStep", Map.of("width", width)),
-                    WorkerGrid.covering1D(n, 128), ds, dx, dw, db, dout, n, channels, hasBias ? 1 : 0, applySilu ? 1 : 0);
-            String shape = "b" + batch + " c" + channels + " K" + width + (hasBias ? " bias" : "") + (applySilu ? " silu" : "");
+                    WorkerGrid.covering1D(n, 128), ds, dx, channels + pad, pad, dw, db, dout, n, channels,
+                    hasBias ? 1 : 0, applySilu ? 1 : 0);
+            String shape = "b" + batch + " c" + channels + " K" + width + (hasBias ? " bias" : "") + (applySilu ? " silu" : "")
+                    + (pad > 0 ? " xStride" + (channels + pad) + " xOffset" + pad : "");
             return List.of(
                     Check.compare("CausalConv1d.convDecodeStep", shape, HostData.downloadFloats(device, dout, n), ref, 1e-5),
                     Check.compare("CausalConv1d.convDecodeStep", shape + " state",
@@ -207,8 +235,12 @@ public final class MambaKernelsSuite {
              DeviceBuffer dstep = HostData.poisonedFloats(device, n)) {
             WorkerGrid grid = channelsLast ? WorkerGrid.of2D(Math.ceilDiv(channels, 64) * 64L, (long) batch * len, 64, 1)
                     : WorkerGrid.of2D(Math.ceilDiv(len, 64) * 64L, (long) n, 64, 1);
-            device.queue().launch(compile(CausalConv1d.class, prefill, Map.of("width", width)), grid,
-                    dx, dw, db, dout, dstate, channels, len, 1, 1);
+            CompiledKernel kernel = compile(CausalConv1d.class, prefill, Map.of("width", width));
+            if (channelsLast) {
+                device.queue().launch(kernel, grid, dx, channels, 0, dw, db, dout, dstate, channels, len, 1, 1);
+            } else {
+                device.queue().launch(kernel, grid, dx, dw, db, dout, dstate, channels, len, 1, 1);
+            }
             for (int s = 0; s < steps; s++) {
                 float[] xt = new float[n];
                 for (int bc = 0; bc < n; bc++) {
@@ -216,7 +248,7 @@ public final class MambaKernelsSuite {
                 }
                 try (DeviceBuffer dxt = HostData.upload(device, xt)) {
                     device.queue().launch(compile(CausalConv1d.class, "convDecodeStep", Map.of("width", width)),
-                            WorkerGrid.covering1D(n, 64), dstate, dxt, dw, db, dstep, n, channels, 1, 1);
+                            WorkerGrid.covering1D(n, 64), dstate, dxt, channels, 0, dw, db, dstep, n, channels, 1, 1);
                     System.arraycopy(HostData.downloadFloats(device, dstep, n), 0, got, s * n, n);
                 }
             }
@@ -362,7 +394,9 @@ public final class MambaKernelsSuite {
         }
     }
 
-    public Check matvec(int rows, int cols, int batch, boolean accumulate, int type, int groupSize, int unroll, int batchTile) {
+    /** With {@code pad > 0}, x row b is read in place from rows of cols + pad floats (xStride). */
+    public Check matvec(int rows, int cols, int batch, boolean accumulate, int type, int groupSize, int unroll, int batchTile,
+                        int pad) {
         float[] w = HostData.roundTo(type, HostData.uniform(random, rows * cols, -1, 1));
         float[] x = HostData.uniform(random, batch * cols, -1, 1);
         float[] y0 = HostData.uniform(random, batch * rows, -1, 1);
@@ -376,19 +410,21 @@ public final class MambaKernelsSuite {
                 ref[b * rows + r] = s;
             }
         }
-        try (DeviceBuffer dw = HostData.uploadAs(device, type, w); DeviceBuffer dx = HostData.upload(device, x);
+        try (DeviceBuffer dw = HostData.uploadAs(device, type, w); DeviceBuffer dx = HostData.upload(device, widenRight(x, cols, pad));
              DeviceBuffer dy = accumulate ? HostData.upload(device, y0) : HostData.poisonedFloats(device, batch * rows)) {
             device.queue().launch(compile(MatVec.class, "matvec", Map.of("wType", type, "groupSize", groupSize,
                             "unroll", unroll, "batchTile", batchTile)),
                     WorkerGrid.of2D((long) rows * groupSize, Math.ceilDiv(batch, batchTile), groupSize, 1),
-                    dw, dw, dw, dx, dy, rows, cols, batch, accumulate ? 1 : 0);
+                    dw, dw, dw, dx, cols + pad, dy, rows, cols, batch, accumulate ? 1 : 0);
             return Check.compare("MatVec.matvec", rows + "x" + cols + " batch" + batch + (accumulate ? " +=" : "") + " "
-                            + StorageType.name(type) + " g" + groupSize + " u" + unroll + " bt" + batchTile,
+                            + StorageType.name(type) + " g" + groupSize + " u" + unroll + " bt" + batchTile
+                            + (pad > 0 ? " xStride" + (cols + pad) : ""),
                     HostData.downloadFloats(device, dy, batch * rows), ref, 1e-5);
         }
     }
 
-    public Check linear(int m, int n, int k, int type) {
+    /** With {@code pad > 0}, row i of A is read in place from rows of k + pad floats (aStride). */
+    public Check linear(int m, int n, int k, int type, int pad) {
         float[] a = HostData.uniform(random, m * k, -1, 1);
         float[] w = HostData.roundTo(type, HostData.uniform(random, n * k, -1, 1));
         double[] ref = new double[m * n];
@@ -404,16 +440,27 @@ public final class MambaKernelsSuite {
         int tileM = 64;
         int tileN = 64;
         int reg = 4;
-        try (DeviceBuffer da = HostData.upload(device, a); DeviceBuffer dw = HostData.uploadAs(device, type, w);
+        try (DeviceBuffer da = HostData.upload(device, widenRight(a, k, pad)); DeviceBuffer dw = HostData.uploadAs(device, type, w);
              DeviceBuffer dc = HostData.poisonedFloats(device, m * n)) {
             device.queue().launch(compile(Linear.class, "linear", Map.of("wType", type, "tileM", tileM, "tileN", tileN,
                             "tileK", 16, "regM", reg, "regN", reg)),
                     WorkerGrid.of2D((long) Math.ceilDiv(n, tileN) * (tileN / reg), (long) Math.ceilDiv(m, tileM) * (tileM / reg),
                             tileN / reg, tileM / reg),
-                    da, dw, dw, dw, dc, m, n, k);
-            return Check.compare("Linear.linear", m + "x" + k + " * (" + n + "x" + k + ")^T " + StorageType.name(type),
+                    da, k + pad, dw, dw, dw, dc, m, n, k);
+            return Check.compare("Linear.linear", m + "x" + k + " * (" + n + "x" + k + ")^T " + StorageType.name(type)
+                            + (pad > 0 ? " aStride" + (k + pad) : ""),
                     HostData.downloadFloats(device, dc, m * n), ref, 1e-5);
         }
+    }
+
+    /** Rows of {@code cols} floats copied to the start of rows of cols + pad; the rest random. */
+    private float[] widenRight(float[] x, int cols, int pad) {
+        int rows = x.length / cols;
+        float[] wide = HostData.uniform(random, rows * (cols + pad), -9, 9);
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(x, r * cols, wide, r * (cols + pad), cols);
+        }
+        return wide;
     }
 
     /** Logits drawn from few distinct values so ties are common; with {@code nans}, NaNs in one row. */

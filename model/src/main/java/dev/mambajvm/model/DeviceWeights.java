@@ -1,0 +1,144 @@
+package dev.mambajvm.model;
+
+import dev.mambajvm.backend.Device;
+import dev.mambajvm.backend.DeviceBuffer;
+import dev.mambajvm.kernels.mamba.StorageType;
+import dev.mambajvm.model.config.MambaConfig;
+import dev.mambajvm.model.weights.Checkpoint;
+import dev.mambajvm.model.weights.Tensor;
+import dev.mambajvm.model.weights.TensorNames;
+import dev.mambajvm.model.weights.WeightLayout;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The checkpoint's tensors on one device, uploaded once. Weight matrices (embeddings, in_proj,
+ * x_proj, dt_proj, out_proj, lm_head) keep their stored type (f32, f16 or bf16: the GEMM/GEMV
+ * kernels widen on load); the small per-channel vectors (norm weights, conv weight and bias, dt
+ * bias, A_log, D) are converted to float32, the only type the norm, conv and scan kernels read
+ * (a few KiB per layer).
+ */
+public final class DeviceWeights implements AutoCloseable {
+    /** One Mamba-1 block's weights. Shapes in the comments; convBias is null without use_conv_bias. */
+    public record Layer(
+            DeviceBuffer norm,        // (hidden)
+            Matrix inProj,            // (2·dInner, hidden)
+            DeviceBuffer convWeight,  // (dInner, K)
+            DeviceBuffer convBias,    // (dInner) or null
+            Matrix xProj,             // (dtRank + 2·dState, dInner)
+            Matrix dtProj,            // (dInner, dtRank)
+            DeviceBuffer dtBias,      // (dInner)
+            DeviceBuffer aLog,        // (dInner, dState)
+            DeviceBuffer d,           // (dInner)
+            Matrix outProj) {         // (hidden, dInner)
+    }
+
+    private final List<DeviceBuffer> owned;
+    private final Matrix embeddings;
+    private final Matrix lmHead;
+    private final DeviceBuffer normF;
+    private final List<Layer> layers;
+
+    private DeviceWeights(List<DeviceBuffer> owned, Matrix embeddings, Matrix lmHead, DeviceBuffer normF, List<Layer> layers) {
+        this.owned = owned;
+        this.embeddings = embeddings;
+        this.lmHead = lmHead;
+        this.normF = normF;
+        this.layers = layers;
+    }
+
+    /** Checks the checkpoint against its config ({@link WeightLayout}) and uploads it; waits for the copies. */
+    public static DeviceWeights upload(Device device, Checkpoint checkpoint) {
+        MambaConfig c = checkpoint.config();
+        WeightLayout.of(c).check(checkpoint);
+        List<DeviceBuffer> owned = new ArrayList<>();
+        try (Arena staging = Arena.ofConfined()) {
+            Uploader up = new Uploader(device, checkpoint, staging, owned);
+            Matrix embeddings = up.matrix(TensorNames.EMBEDDINGS);
+            Matrix lmHead = c.tieWordEmbeddings() ? embeddings : up.matrix(TensorNames.LM_HEAD);
+            List<Layer> layers = new ArrayList<>();
+            for (int i = 0; i < c.numLayers(); i++) {
+                String m = "mixer.";
+                layers.add(new Layer(
+                        up.floats(TensorNames.layer(i, "norm.weight")),
+                        up.matrix(TensorNames.layer(i, m + "in_proj.weight")),
+                        up.floats(TensorNames.layer(i, m + "conv1d.weight")),
+                        c.useConvBias() ? up.floats(TensorNames.layer(i, m + "conv1d.bias")) : null,
+                        up.matrix(TensorNames.layer(i, m + "x_proj.weight")),
+                        up.matrix(TensorNames.layer(i, m + "dt_proj.weight")),
+                        up.floats(TensorNames.layer(i, m + "dt_proj.bias")),
+                        up.floats(TensorNames.layer(i, m + "A_log")),
+                        up.floats(TensorNames.layer(i, m + "D")),
+                        up.matrix(TensorNames.layer(i, m + "out_proj.weight"))));
+            }
+            DeviceBuffer normF = up.floats(TensorNames.NORM_F);
+            device.queue().finish();   // the mapped file and the staging arena must outlive the copies
+            return new DeviceWeights(owned, embeddings, lmHead, normF, List.copyOf(layers));
+        } catch (RuntimeException e) {
+            owned.forEach(DeviceBuffer::close);
+            throw e;
+        }
+    }
+
+    private record Uploader(Device device, Checkpoint checkpoint, Arena staging, List<DeviceBuffer> owned) {
+        /** A 2-D tensor as stored (f32/f16/bf16), straight from the mapped file. */
+        Matrix matrix(String name) {
+            Tensor t = checkpoint.tensor(name);
+            int type = switch (t.dtype()) {
+                case F32 -> StorageType.F32;
+                case F16 -> StorageType.F16;
+                case BF16 -> StorageType.BF16;
+                default -> throw new IllegalStateException(name + ": " + t.dtype() + " is not a float type");
+            };
+            return new Matrix(copy(t.data()), type, Math.toIntExact(t.dim(0)), Math.toIntExact(t.dim(1)));
+        }
+
+        /** Any tensor converted to float32 (flattened). */
+        DeviceBuffer floats(String name) {
+            float[] values = checkpoint.tensor(name).toFloatArray();
+            MemorySegment host = staging.allocate(ValueLayout.JAVA_FLOAT, values.length);
+            MemorySegment.copy(values, 0, host, ValueLayout.JAVA_FLOAT, 0, values.length);
+            return copy(host);
+        }
+
+        private DeviceBuffer copy(MemorySegment host) {
+            DeviceBuffer b = device.allocate(host.byteSize());
+            owned.add(b);
+            device.queue().upload(host, b);
+            return b;
+        }
+    }
+
+    /** (vocab, hidden). */
+    public Matrix embeddings() {
+        return embeddings;
+    }
+
+    /** (vocab, hidden): the embeddings when tied. */
+    public Matrix lmHead() {
+        return lmHead;
+    }
+
+    /** (hidden). */
+    public DeviceBuffer normF() {
+        return normF;
+    }
+
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    /** Bytes on the device. */
+    public long bytes() {
+        return owned.stream().mapToLong(DeviceBuffer::byteSize).sum();
+    }
+
+    @Override
+    public void close() {
+        owned.forEach(DeviceBuffer::close);
+    }
+}

@@ -1,0 +1,67 @@
+package dev.mambajvm.model;
+
+import dev.mambajvm.backend.DeviceBuffer;
+import dev.mambajvm.model.config.MambaConfig;
+
+/**
+ * The Mamba-1 mixer of one block (transformers' MambaMixer), as kernel launches: reads
+ * {@code a.normed} (rows, hidden) and writes {@code a.hidden} (rows, hidden).
+ * <pre>
+ *   xz    = in_proj(normed)                         x | z, each (rows, dInner)
+ *   u     = silu(conv1d(x) + conv_bias)             causal depthwise, width K
+ *   xdbl  = x_proj(u)                               dt | B | C: (rows, dtRank | dState | dState)
+ *   delta = dt · dt_proj.weightᵀ                    the dt_proj bias is added inside the scan:
+ *   y     = scan(u, softplus(delta + dt_bias), A = −exp(A_log), B, C, D) · silu(z)
+ *   out   = out_proj(y)
+ * </pre>
+ * x, z, dt, B and C are read in place (row strides), never copied out.
+ */
+final class MambaLayer {
+    private final DeviceWeights.Layer w;
+    private final int hidden;
+    private final int dInner;
+    private final int dState;
+    private final int dtRank;
+    private final int xzWidth;    // 2·dInner: row stride of xz
+    private final int xdblWidth;  // dtRank + 2·dState: row stride of xdbl
+
+    MambaLayer(MambaConfig c, DeviceWeights.Layer weights) {
+        this.w = weights;
+        this.hidden = c.hiddenSize();
+        this.dInner = c.intermediateSize();
+        this.dState = c.stateSize();
+        this.dtRank = c.timeStepRank();
+        this.xzWidth = 2 * dInner;
+        this.xdblWidth = dtRank + 2 * dState;
+    }
+
+    DeviceBuffer norm() {
+        return w.norm();
+    }
+
+    /**
+     * Prefill of {@code batch} sequences of {@code seqLen} tokens from a zero state (rows = batch·seqLen);
+     * leaves the final states in convState (batch, dInner, K−1) and ssmState (batch, dInner, dState).
+     */
+    void prefill(ModelKernels k, Activations a, DeviceBuffer convState, DeviceBuffer ssmState, int batch, int seqLen) {
+        int rows = batch * seqLen;
+        k.linear(a.normed, hidden, w.inProj(), a.xz, rows);
+        k.convPrefill(a.xz, xzWidth, 0, w.convWeight(), w.convBias(), a.u, convState, dInner, batch, seqLen);
+        k.linear(a.u, dInner, w.xProj(), a.xdbl, rows);
+        k.linear(a.xdbl, xdblWidth, w.dtProj(), a.delta, rows);
+        k.scan.prefill(k.queue(), a.u, a.delta, w.dtBias(), w.aLog(), a.xdbl, xdblWidth, dtRank, dtRank + dState,
+                a.xz, xzWidth, dInner, w.d(), a.scanStates, a.scanDtSums, ssmState, a.y, batch, seqLen, dInner);
+        k.linear(a.y, dInner, w.outProj(), a.hidden, rows);
+    }
+
+    /** One token for each of {@code batch} sequences (rows = batch); updates both states in place. */
+    void step(ModelKernels k, Activations a, DeviceBuffer convState, DeviceBuffer ssmState, int batch) {
+        k.matvec(w.inProj(), a.normed, hidden, a.xz, batch);
+        k.convStep(convState, a.xz, xzWidth, 0, w.convWeight(), w.convBias(), a.u, dInner, batch);
+        k.matvec(w.xProj(), a.u, dInner, a.xdbl, batch);
+        k.matvec(w.dtProj(), a.xdbl, xdblWidth, a.delta, batch);
+        k.scan.step(k.queue(), a.u, a.delta, w.dtBias(), w.aLog(), a.xdbl, xdblWidth, dtRank, dtRank + dState,
+                a.xz, xzWidth, dInner, w.d(), ssmState, a.y, batch, dInner);
+        k.matvec(w.outProj(), a.y, dInner, a.hidden, batch);
+    }
+}

@@ -1,0 +1,134 @@
+package dev.mambajvm.model;
+
+import dev.mambajvm.backend.BackendKind;
+import dev.mambajvm.backend.CompiledKernel;
+import dev.mambajvm.backend.Device;
+import dev.mambajvm.backend.DeviceBuffer;
+import dev.mambajvm.backend.Queue;
+import dev.mambajvm.backend.WorkerGrid;
+import dev.mambajvm.kernels.mamba.CausalConv1d;
+import dev.mambajvm.kernels.mamba.Embedding;
+import dev.mambajvm.kernels.mamba.Linear;
+import dev.mambajvm.kernels.mamba.MatVec;
+import dev.mambajvm.kernels.mamba.RmsNorm;
+import dev.mambajvm.kernels.mamba.Sampling;
+import dev.mambajvm.kernels.mamba.StorageType;
+import dev.mambajvm.kernels.scan.SelectiveScan;
+import dev.mambajvm.lang.spec.KernelSpec;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The kernels the model launches, compiled once per device (and per weight type), with one small
+ * helper per operation that picks the grid and orders the arguments. Shapes are row-major and
+ * token-major: (rows, cols) with rows = batch·L at prefill and batch at decode. Everything here
+ * is float32 except the weight matrices ({@link Matrix}), which keep their stored type.
+ */
+final class ModelKernels {
+    private static final int CONV_LOCAL = 64;
+    private static final int EMBED_LOCAL = 64;
+    private static final int MATVEC_UNROLL = 4;
+    private static final int TILE_K = 16;
+    /** Tokens per chunk of the prefill scan (SelectiveScan). */
+    static final int SCAN_CHUNK = 64;
+
+    private final Device device;
+    private final Queue q;
+    private final Map<String, CompiledKernel> compiled = new HashMap<>();
+    private final int convWidth;
+    final SelectiveScan scan;
+    // Group sizes of the kernels that reduce or tile in local memory. GPU/OpenCL: the sizes the
+    // kernels were tuned for (docs/kernels.md). JVM backend: a kernel with barriers runs each item
+    // of a group as a virtual thread meeting at a phaser, so small groups (one item for the
+    // reductions, 16 for the GEMM) are what make it fast; the kernels and their results are the same.
+    private final int normGroup;
+    private final int argmaxGroup;
+    private final int matvecGroup;
+    private final int tile;   // tileM = tileN
+    private final int reg;    // regM = regN
+
+    ModelKernels(Device device, int dState, int convWidth) {
+        this.device = device;
+        this.q = device.queue();
+        this.convWidth = convWidth;
+        this.scan = new SelectiveScan(device, dState, SCAN_CHUNK);
+        boolean jvm = device.kind() == BackendKind.JVM;
+        normGroup = jvm ? 1 : 256;
+        argmaxGroup = jvm ? 1 : 256;
+        matvecGroup = jvm ? 1 : 128;
+        tile = jvm ? 16 : 64;
+        reg = 4;
+    }
+
+    Queue queue() {
+        return q;
+    }
+
+    private CompiledKernel kernel(Class<?> owner, String name, Map<String, Integer> constants) {
+        String key = owner.getSimpleName() + "." + name + new TreeMap<>(constants);
+        return compiled.computeIfAbsent(key, k -> device.compile(KernelSpec.load(owner, name), constants));
+    }
+
+    /** out (n, d) = table[ids] (ids (n) int32; table (vocab, d)). */
+    void embed(DeviceBuffer ids, Matrix table, DeviceBuffer out, int n) {
+        q.launch(kernel(Embedding.class, "embed", Map.of("tableType", table.type())),
+                WorkerGrid.of2D(Math.ceilDiv(table.cols(), EMBED_LOCAL) * (long) EMBED_LOCAL, n, EMBED_LOCAL, 1),
+                ids, table.buffer(), table.buffer(), table.buffer(), out, n, table.cols(), table.rows());
+    }
+
+    /** out (rows, d) = rmsnorm(x) · weight, x = hidden or the residual per {@code mode} (RmsNorm.*_RESIDUAL). */
+    void rmsNorm(DeviceBuffer hidden, DeviceBuffer residual, DeviceBuffer weight, DeviceBuffer out,
+                 int rows, int d, float eps, int mode) {
+        q.launch(kernel(RmsNorm.class, "rmsNorm", Map.of("hiddenType", StorageType.F32, "groupSize", normGroup)),
+                WorkerGrid.of1D((long) rows * normGroup, normGroup),
+                hidden, hidden, hidden, residual, weight, out, d, eps, mode);
+    }
+
+    /** c (m, w.rows) = a (m, w.cols) · wᵀ; row i of a starts at a[i · aStride]. Prefill (GEMM). */
+    void linear(DeviceBuffer a, int aStride, Matrix w, DeviceBuffer c, int m) {
+        q.launch(kernel(Linear.class, "linear", Map.of("wType", w.type(), "tileM", tile, "tileN", tile,
+                        "tileK", TILE_K, "regM", reg, "regN", reg)),
+                WorkerGrid.of2D((long) Math.ceilDiv(w.rows(), tile) * (tile / reg),
+                        (long) Math.ceilDiv(m, tile) * (tile / reg), tile / reg, tile / reg),
+                a, aStride, w.buffer(), w.buffer(), w.buffer(), c, m, w.rows(), w.cols());
+    }
+
+    /** y (batch, w.rows) = x (batch, w.cols) · wᵀ; row b of x starts at x[b · xStride]. Decode (GEMV). */
+    void matvec(Matrix w, DeviceBuffer x, int xStride, DeviceBuffer y, int batch) {
+        int batchTile = batch >= 4 && matvecGroup >= 4 ? 4 : 1;
+        q.launch(kernel(MatVec.class, "matvec", Map.of("wType", w.type(), "groupSize", matvecGroup,
+                        "unroll", MATVEC_UNROLL, "batchTile", batchTile)),
+                WorkerGrid.of2D((long) w.rows() * matvecGroup, Math.ceilDiv(batch, batchTile), matvecGroup, 1),
+                w.buffer(), w.buffer(), w.buffer(), x, xStride, y, w.rows(), w.cols(), batch, 0);
+    }
+
+    /**
+     * out (batch·L, channels) = silu(causal depthwise conv(x) + bias), x read at
+     * x[row · xStride + xOffset + c]; convState (batch, channels, K−1) receives the last K−1 inputs.
+     * bias may be null.
+     */
+    void convPrefill(DeviceBuffer x, int xStride, int xOffset, DeviceBuffer weight, DeviceBuffer bias,
+                     DeviceBuffer out, DeviceBuffer convState, int channels, int batch, int seqLen) {
+        q.launch(kernel(CausalConv1d.class, "convPrefillChannelsLast", Map.of("width", convWidth)),
+                WorkerGrid.of2D(Math.ceilDiv(channels, CONV_LOCAL) * (long) CONV_LOCAL, (long) batch * seqLen, CONV_LOCAL, 1),
+                x, xStride, xOffset, weight, bias == null ? weight : bias, out, convState, channels, seqLen,
+                bias == null ? 0 : 1, 1);
+    }
+
+    /** One token: out (batch, channels) = silu(conv([convState, x]) + bias), convState shifted in place. */
+    void convStep(DeviceBuffer convState, DeviceBuffer x, int xStride, int xOffset, DeviceBuffer weight,
+                  DeviceBuffer bias, DeviceBuffer out, int channels, int batch) {
+        int n = batch * channels;
+        q.launch(kernel(CausalConv1d.class, "convDecodeStep", Map.of("width", convWidth)),
+                WorkerGrid.covering1D(n, 128), convState, x, xStride, xOffset, weight, bias == null ? weight : bias,
+                out, n, channels, bias == null ? 0 : 1, 1);
+    }
+
+    /** out (rows) int32 = argmax of each row of logits (rows, vocab), ties to the lowest index. */
+    void argmax(DeviceBuffer logits, DeviceBuffer out, int rows, int vocab) {
+        q.launch(kernel(Sampling.class, "argmax", Map.of("groupSize", argmaxGroup)),
+                WorkerGrid.of1D((long) rows * argmaxGroup, argmaxGroup), logits, out, vocab);
+    }
+}

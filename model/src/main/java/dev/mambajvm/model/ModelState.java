@@ -1,0 +1,88 @@
+package dev.mambajvm.model;
+
+import dev.mambajvm.backend.Device;
+import dev.mambajvm.backend.DeviceBuffer;
+import dev.mambajvm.model.config.MambaConfig;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The recurrent state of {@code batch} sequences ("slots"): per layer a conv state
+ * (batch, dInner, K−1) (the last K−1 conv inputs, oldest first) and an SSM state
+ * (batch, dInner, dState). Constant memory per sequence, whatever its length. Starts at zero
+ * (an empty sequence). Also holds the decode work buffers, so a decode step allocates nothing.
+ */
+public final class ModelState implements AutoCloseable {
+    private final int batch;
+    private final DeviceBuffer[] conv;
+    private final DeviceBuffer[] ssm;
+    private final long convSlotBytes;
+    private final long ssmSlotBytes;
+    private final List<DeviceBuffer> all = new ArrayList<>();
+    final Activations decode;
+
+    ModelState(Device device, MambaConfig c, int batch) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch must be at least 1, got " + batch);
+        }
+        this.batch = batch;
+        int layers = c.numLayers();
+        convSlotBytes = 4L * c.intermediateSize() * (c.convKernel() - 1);
+        ssmSlotBytes = 4L * c.intermediateSize() * c.stateSize();
+        conv = new DeviceBuffer[layers];
+        ssm = new DeviceBuffer[layers];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment zeros = arena.allocate(Math.max(convSlotBytes, ssmSlotBytes) * batch);   // zero-filled
+            for (int i = 0; i < layers; i++) {
+                conv[i] = zeroed(device, zeros, convSlotBytes * batch);
+                ssm[i] = zeroed(device, zeros, ssmSlotBytes * batch);
+            }
+            device.queue().finish();
+        }
+        decode = new Activations(device, c, batch, batch, batch, 0);
+    }
+
+    private DeviceBuffer zeroed(Device device, MemorySegment zeros, long bytes) {
+        DeviceBuffer b = device.allocate(Math.max(4, bytes));
+        all.add(b);
+        device.queue().upload(zeros.asSlice(0, b.byteSize()), b);
+        return b;
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    /** Layer {@code layer}'s conv state, (batch, dInner, K−1). */
+    DeviceBuffer conv(int layer) {
+        return conv[layer];
+    }
+
+    /** Layer {@code layer}'s SSM state, (batch, dInner, dState). */
+    DeviceBuffer ssm(int layer) {
+        return ssm[layer];
+    }
+
+    /** Bytes of one slot's conv state in one layer. */
+    long convSlotBytes() {
+        return convSlotBytes;
+    }
+
+    long ssmSlotBytes() {
+        return ssmSlotBytes;
+    }
+
+    /** Device bytes of the recurrent state (both kinds, all layers, all slots). */
+    public long stateBytes() {
+        return (convSlotBytes + ssmSlotBytes) * batch * conv.length;
+    }
+
+    @Override
+    public void close() {
+        decode.close();
+        all.forEach(DeviceBuffer::close);
+    }
+}
