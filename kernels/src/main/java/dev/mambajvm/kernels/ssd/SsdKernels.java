@@ -50,11 +50,16 @@ public final class SsdKernels {
     static final float LOG2E = 1.442695f;
 
     /**
-     * Work-items per group of {@link #chunkStates} and {@link #chunkOutputs}: 4 warps. Enough items to
-     * load a 16-token tile of x, B and C in one or two coalesced rounds; small enough that P·N / 128
-     * accumulators per item (64 at P = 64, N = 128) stay in registers.
+     * Work-items per group of {@link #chunkStates} and {@link #chunkOutputs}: 4 warps, seen as a
+     * {@link #TX} × {@link #TY} grid (tx = lid % 16 fastest). Enough items to load a 16-token tile of
+     * x, B and C in a few coalesced rounds; few enough that each owns a register tile of outputs
+     * (64 accumulators in chunkStates at P = 64, N = 128) without spilling.
      */
     public static final int LOCAL = 128;
+    /** Columns of the item grid: along N in chunkStates, along P in chunkOutputs (16 consecutive floats). */
+    public static final int TX = 16;
+    /** Rows of the item grid: along P in chunkStates, along tokens in chunkOutputs. */
+    public static final int TY = 8;
 
     /**
      * Tokens per tile. Chunks (16..256, multiples of 16) are processed in tiles of 16 tokens so local
@@ -100,24 +105,35 @@ public final class SsdKernels {
 
     /**
      * Step 2. states (batch, nHeads, nChunks, P, N): the state at the end of each chunk when the chunk
-     * starts from zero, Σ_t exp(cum_end − cum_t)·dt_t·x_t[p]·B_t[n]. One group of {@link #LOCAL}
-     * items per (b, h, chunk): global batch · nHeads · nChunks · LOCAL, local LOCAL.
+     * starts from zero, Σ_t exp(cum_end − cum_t)·dt_t·x_t[p]·B_t[n], a (P × Q)·(Q × N) product. One
+     * group of {@link #LOCAL} items per (b, h, chunk): global batch · nHeads · nChunks · LOCAL, local LOCAL.
      *
      * <p>HBM: x and B of the chunk are read once per head (B is shared by the heads of a group: the
      * later heads find it in L2), the P × N result is written once. Per 16-token tile the group
-     * stages w_t·x_t (16 × P, already scaled by the decay and dt) and B_t (16 × N) in local memory;
-     * each item owns ⌈P·N / 128⌉ output elements (p, n) in registers, element o = lid + k·128, so a
-     * warp writes 32 consecutive floats of the state and reads consecutive B words (no bank conflict).
+     * stages w_t·x_t (16 × P, already scaled by the decay w_t = exp(cum_end − cum_t)·dt_t) and B_t
+     * (16 × N) in local memory, zero-padded to whole multiples of the item layout (12 KiB at
+     * P = 64, N = 128). The items form a 16 (n) × 8 (p) grid; each owns a register tile of
+     * ⌈P/8⌉ × ⌈N/16⌉ outputs, p = ty + 8·i, n = tx + 16·j (8 × 8 = 64 accumulators at P = 64,
+     * N = 128): per token it reads 8 + 8 floats from local memory for 64 FMAs (a warp reads 2
+     * distinct x words and 16 consecutive B words: broadcasts, no bank conflicts).
      */
     @Kernel
     public static void chunkStates(KernelContext ctx, FloatArray xbc, FloatArray dt, FloatArray cum, FloatArray states,
                                    int batch, int seqLen, int nHeads, int nGroups,
                                    @Constant int headDim, @Constant int dState, @Constant int chunk) {
-        float[] xs = ctx.allocateFloatLocalArray(TILE * headDim);
-        float[] bs = ctx.allocateFloatLocalArray(TILE * dState);
-        float[] acc = new float[(headDim * dState + LOCAL - 1) / LOCAL];
+        float[] xs = ctx.allocateFloatLocalArray(TILE * ((headDim + TY - 1) / TY) * TY);
+        float[] bs = ctx.allocateFloatLocalArray(TILE * ((dState + TX - 1) / TX) * TX);
+        float[] acc = new float[((headDim + TY - 1) / TY) * ((dState + TX - 1) / TX)];
+        float[] xv = new float[(headDim + TY - 1) / TY];
+        float[] bv = new float[(dState + TX - 1) / TX];
+        int rp = (headDim + TY - 1) / TY;
+        int rn = (dState + TX - 1) / TX;
+        int pp = rp * TY;
+        int nn = rn * TX;
         int nChunks = (seqLen + chunk - 1) / chunk;
         int lid = ctx.localIdx;
+        int tx = lid % TX;
+        int ty = lid / TX;
         int grp = ctx.groupIdx;
         int c = grp % nChunks;
         int h = (grp / nChunks) % nHeads;
@@ -131,39 +147,45 @@ public final class SsdKernels {
         int t1 = Math.min(t0 + chunk, seqLen);
         float cumEnd = cum.get(hl + t1 - 1);
         for (int tt = t0; tt < t1; tt += TILE) {
-            for (int i = lid; i < TILE * headDim; i += LOCAL) {
-                int t = tt + i / headDim;
+            for (int i = lid; i < TILE * pp; i += LOCAL) {
+                int t = tt + i / pp;
+                int p = i % pp;
                 float v = 0.0f;
-                if (t < t1) {
+                if (t < t1 && p < headDim) {
                     float w = KernelMath.exp2(cumEnd - cum.get(hl + t)) * dt.get(hl + t);
-                    v = w * xbc.get((b * seqLen + t) * stride + xCol + i % headDim);
+                    v = w * xbc.get((b * seqLen + t) * stride + xCol + p);
                 }
                 xs[i] = v;
             }
-            for (int i = lid; i < TILE * dState; i += LOCAL) {
-                int t = tt + i / dState;
-                bs[i] = t < t1 ? xbc.get((b * seqLen + t) * stride + bCol + i % dState) : 0.0f;
+            for (int i = lid; i < TILE * nn; i += LOCAL) {
+                int t = tt + i / nn;
+                int n = i % nn;
+                bs[i] = t < t1 && n < dState ? xbc.get((b * seqLen + t) * stride + bCol + n) : 0.0f;
             }
             ctx.localBarrier();
-            for (int k = 0; k < (headDim * dState + LOCAL - 1) / LOCAL; k++) {
-                int o = lid + k * LOCAL;
-                if (o < headDim * dState) {
-                    int p = o / dState;
-                    int n = o % dState;
-                    float s = acc[k];
-                    for (int j = 0; j < TILE; j++) {
-                        s = Math.fma(xs[j * headDim + p], bs[j * dState + n], s);
+            for (int j = 0; j < TILE; j++) {
+                for (int r = 0; r < rp; r++) {
+                    xv[r] = xs[j * pp + ty + TY * r];
+                }
+                for (int q = 0; q < rn; q++) {
+                    bv[q] = bs[j * nn + tx + TX * q];
+                }
+                for (int r = 0; r < rp; r++) {
+                    for (int q = 0; q < rn; q++) {
+                        acc[r * rn + q] = Math.fma(xv[r], bv[q], acc[r * rn + q]);
                     }
-                    acc[k] = s;
                 }
             }
             ctx.localBarrier();
         }
         int out = ((b * nHeads + h) * nChunks + c) * headDim * dState;
-        for (int k = 0; k < (headDim * dState + LOCAL - 1) / LOCAL; k++) {
-            int o = lid + k * LOCAL;
-            if (o < headDim * dState) {
-                states.set(out + o, acc[k]);
+        for (int r = 0; r < rp; r++) {
+            for (int q = 0; q < rn; q++) {
+                int p = ty + TY * r;
+                int n = tx + TX * q;
+                if (p < headDim && n < dState) {
+                    states.set(out + p * dState + n, acc[r * rn + q]);
+                }
             }
         }
     }
@@ -200,31 +222,49 @@ public final class SsdKernels {
     /**
      * Step 4. y (batch·L, nHeads·P) for a 16-token tile of one chunk of one head. One group of
      * {@link #LOCAL} items per (b, h, chunk, tile): global batch · nHeads · nChunks · (chunk / 16) · LOCAL,
-     * local LOCAL (tiles past the end of the sequence return at once). Each item owns ⌈16·P / 128⌉
-     * outputs (t, p), o = lid + k·128 (a warp writes consecutive p of a token: coalesced), in registers.
+     * local LOCAL (tiles past the end of the sequence return at once, before any barrier).
+     * <pre>
+     *   y[t, p] = exp(cum_t) · Σ_n C_t[n]·S_start[p, n]                      (inter-chunk)
+     *           + Σ_{s ≤ t, s in chunk} (C_t·B_s)·exp(cum_t − cum_s) · dt_s·x_s[p]   (intra-chunk)
+     *           + D·x_t[p]
+     * </pre>
+     * The items form a 16 (p) × 8 (t) grid; each owns a register tile of 2 tokens × ⌈P/16⌉ columns,
+     * t = ty + 8·k, p = tx + 16·r (8 accumulators at P = 64), so a warp writes 16 consecutive floats
+     * of y for 2 tokens, and per source token reads 2 + ⌈P/16⌉ local words for 2·⌈P/16⌉ FMAs.
      *
-     * <p>Local memory, all of it reused across the loop: cs = C of the 16 output tokens (16 × N, row
-     * stride N + 1 so that the score loop, where neighbouring items read different rows, is free of
-     * bank conflicts), bs = B of 16 source tokens (same shape), xs = dt_s·x_s of 16 source tokens
-     * (16 × P; first used for 16-column slices of the chunk start state), sc = the 16 × 16 masked,
-     * decayed score tile. 21.6 KiB at P = 64, N = 128.
+     * <p>Local memory (22.6 KiB at P = 64, N = 128, all reused across the loops):
+     * cs = C of the 16 output tokens and bs = B of 16 source tokens (16 × N each, zero-padded to
+     * a multiple of 16 columns, row stride +1 so that the score loop, where the 16 items of a row
+     * read 16 different rows, hits 16 different banks); xs = dt_s·x_s of 16 source tokens
+     * (16 × P), first used for 16-column slices of the chunk start state; sc = the 16 × 16 masked,
+     * decayed score tile (C_t·B_s)·exp(cum_t − cum_s), two dot products over N per item.
+     * The tile is 16 tokens because the (Q × Q) score matrix of a whole chunk would not fit
+     * (256 KiB at Q = 256), while 16 × 16 scores keep all 128 items busy with 2 each.
      *
-     * <p>HBM: C and x of the tile once; the chunk start state (P × N) once per tile (the 16 tiles of a
-     * chunk share it through L2); B and x of every source tile s ≤ t (on average (chunk/16 + 1)/2
-     * source tiles per output tile; after the first head of a group, B comes from L2).
+     * <p>HBM: C and x of the tile once; the chunk start state (P × N) once per tile (the chunk/16
+     * tiles of a chunk share it through L2); B and x of every source tile s ≤ t (on average
+     * (chunk/16 + 1)/2 source tiles per output tile, from L2 after the first tile that reads them).
      */
     @Kernel
     public static void chunkOutputs(KernelContext ctx, FloatArray xbc, FloatArray dt, FloatArray cum, FloatArray dSkip,
                                     FloatArray states, FloatArray y, int batch, int seqLen, int nHeads, int nGroups,
                                     @Constant int headDim, @Constant int dState, @Constant int chunk) {
-        float[] cs = ctx.allocateFloatLocalArray(TILE * (dState + 1));
-        float[] bs = ctx.allocateFloatLocalArray(TILE * (dState + 1));
-        float[] xs = ctx.allocateFloatLocalArray(TILE * headDim);
+        float[] cs = ctx.allocateFloatLocalArray(TILE * (((dState + TX - 1) / TX) * TX + 1));
+        float[] bs = ctx.allocateFloatLocalArray(TILE * (((dState + TX - 1) / TX) * TX + 1));
+        float[] xs = ctx.allocateFloatLocalArray(TILE * ((headDim + TX - 1) / TX) * TX);
         float[] sc = ctx.allocateFloatLocalArray(TILE * TILE);
-        float[] acc = new float[(TILE * headDim + LOCAL - 1) / LOCAL];
+        float[] acc = new float[(TILE / TY) * ((headDim + TX - 1) / TX)];
+        float[] cv = new float[TILE / TY];
+        float[] xv = new float[(headDim + TX - 1) / TX];
+        int rp = (headDim + TX - 1) / TX;
+        int pp = rp * TX;
+        int nn = ((dState + TX - 1) / TX) * TX;
+        int ns = nn + 1;
         int nChunks = (seqLen + chunk - 1) / chunk;
         int tiles = chunk / TILE;
         int lid = ctx.localIdx;
+        int tx = lid % TX;
+        int ty = lid / TX;
         int grp = ctx.groupIdx;
         int tile = grp % tiles;
         int c = (grp / tiles) % nChunks;
@@ -242,93 +282,99 @@ public final class SsdKernels {
         int hl = (b * nHeads + h) * seqLen;
         int stateBase = ((b * nHeads + h) * nChunks + c) * headDim * dState;
 
-        // C of the 16 output tokens, zero past the end of the sequence.
-        for (int i = lid; i < TILE * dState; i += LOCAL) {
-            int t = t0 + i / dState;
-            cs[(i / dState) * (dState + 1) + i % dState] =
-                    t < seqLen ? xbc.get((b * seqLen + t) * stride + cCol + i % dState) : 0.0f;
+        // C of the 16 output tokens, zero past the end of the sequence and in the padding columns.
+        for (int i = lid; i < TILE * nn; i += LOCAL) {
+            int t = t0 + i / nn;
+            int n = i % nn;
+            cs[(i / nn) * ns + n] = t < seqLen && n < dState ? xbc.get((b * seqLen + t) * stride + cCol + n) : 0.0f;
         }
-        // Inter-chunk part: Σ_n C_t[n]·S_start[p, n], over 16-column slices of the state staged in xs.
-        for (int n0 = 0; n0 < dState; n0 += TILE) {
+        // Inter-chunk part: Σ_n C_t[n]·S_start[p, n], over 16-column slices of the state staged in xs
+        // (xs[j·pp + p] = S_start[p, n0 + j]; a read round covers 16 consecutive n of 8 rows p).
+        for (int n0 = 0; n0 < nn; n0 += TILE) {
             ctx.localBarrier();
-            for (int i = lid; i < TILE * headDim; i += LOCAL) {
+            for (int i = lid; i < TILE * pp; i += LOCAL) {
                 int p = i / TILE;
                 int j = i % TILE;
-                xs[j * headDim + p] = n0 + j < dState ? states.get(stateBase + p * dState + n0 + j) : 0.0f;
+                xs[j * pp + p] = p < headDim && n0 + j < dState ? states.get(stateBase + p * dState + n0 + j) : 0.0f;
             }
             ctx.localBarrier();
-            for (int k = 0; k < (TILE * headDim + LOCAL - 1) / LOCAL; k++) {
-                int o = lid + k * LOCAL;
-                if (o < TILE * headDim) {
-                    int t = o / headDim;
-                    int p = o % headDim;
-                    float s = acc[k];
-                    for (int j = 0; j < TILE; j++) {
-                        if (n0 + j < dState) {
-                            s = Math.fma(cs[t * (dState + 1) + n0 + j], xs[j * headDim + p], s);
-                        }
+            for (int j = 0; j < TILE; j++) {
+                for (int k = 0; k < TILE / TY; k++) {
+                    cv[k] = cs[(ty + TY * k) * ns + n0 + j];
+                }
+                for (int r = 0; r < rp; r++) {
+                    xv[r] = xs[j * pp + tx + TX * r];
+                }
+                for (int k = 0; k < TILE / TY; k++) {
+                    for (int r = 0; r < rp; r++) {
+                        acc[k * rp + r] = Math.fma(cv[k], xv[r], acc[k * rp + r]);
                     }
-                    acc[k] = s;
                 }
             }
         }
-        // The state reaches token t decayed by exp(cum_t) (cum restarts at each chunk).
-        for (int k = 0; k < (TILE * headDim + LOCAL - 1) / LOCAL; k++) {
-            int o = lid + k * LOCAL;
-            int t = t0 + o / headDim;
-            if (o < TILE * headDim && t < seqLen) {
-                acc[k] = acc[k] * KernelMath.exp2(cum.get(hl + t));
+        // The start state reaches token t decayed by exp(cum_t) (cum restarts at each chunk).
+        for (int k = 0; k < TILE / TY; k++) {
+            int t = t0 + ty + TY * k;
+            float decay = t < seqLen ? KernelMath.exp2(cum.get(hl + t)) : 0.0f;
+            for (int r = 0; r < rp; r++) {
+                acc[k * rp + r] = acc[k * rp + r] * decay;
             }
         }
         // Intra-chunk part: source tiles from the chunk start up to and including this tile.
         for (int s0 = c * chunk; s0 <= t0; s0 += TILE) {
             ctx.localBarrier();
-            for (int i = lid; i < TILE * dState; i += LOCAL) {
-                int s = s0 + i / dState;
-                bs[(i / dState) * (dState + 1) + i % dState] =
-                        s < seqLen ? xbc.get((b * seqLen + s) * stride + bCol + i % dState) : 0.0f;
+            for (int i = lid; i < TILE * nn; i += LOCAL) {
+                int s = s0 + i / nn;
+                int n = i % nn;
+                bs[(i / nn) * ns + n] = s < seqLen && n < dState ? xbc.get((b * seqLen + s) * stride + bCol + n) : 0.0f;
             }
-            for (int i = lid; i < TILE * headDim; i += LOCAL) {
-                int s = s0 + i / headDim;
-                xs[i] = s < seqLen ? dt.get(hl + s) * xbc.get((b * seqLen + s) * stride + xCol + i % headDim) : 0.0f;
+            for (int i = lid; i < TILE * pp; i += LOCAL) {
+                int s = s0 + i / pp;
+                int p = i % pp;
+                xs[i] = s < seqLen && p < headDim ? dt.get(hl + s) * xbc.get((b * seqLen + s) * stride + xCol + p) : 0.0f;
             }
             ctx.localBarrier();
-            for (int i = lid; i < TILE * TILE; i += LOCAL) {
-                int t = t0 + i / TILE;
-                int s = s0 + i % TILE;
-                float v = 0.0f;
-                if (s <= t && t < seqLen) {
-                    int ct = (i / TILE) * (dState + 1);
-                    int bt = (i % TILE) * (dState + 1);
-                    for (int n = 0; n < dState; n++) {
-                        v = Math.fma(cs[ct + n], bs[bt + n], v);
-                    }
-                    v = v * KernelMath.exp2(cum.get(hl + t) - cum.get(hl + s));
+            // Scores: item (tx, ty) computes (t = ty + 8k, s = tx) for k < 2, sharing the B reads.
+            for (int k = 0; k < TILE / TY; k++) {
+                cv[k] = 0.0f;
+            }
+            for (int n = 0; n < nn; n++) {
+                float bn = bs[tx * ns + n];
+                for (int k = 0; k < TILE / TY; k++) {
+                    cv[k] = Math.fma(cs[(ty + TY * k) * ns + n], bn, cv[k]);
                 }
-                sc[i] = v;
+            }
+            int s = s0 + tx;
+            for (int k = 0; k < TILE / TY; k++) {
+                int t = t0 + ty + TY * k;
+                sc[(ty + TY * k) * TILE + tx] =
+                        s <= t && t < seqLen ? cv[k] * KernelMath.exp2(cum.get(hl + t) - cum.get(hl + s)) : 0.0f;
             }
             ctx.localBarrier();
-            for (int k = 0; k < (TILE * headDim + LOCAL - 1) / LOCAL; k++) {
-                int o = lid + k * LOCAL;
-                if (o < TILE * headDim) {
-                    int t = o / headDim;
-                    int p = o % headDim;
-                    float s = acc[k];
-                    for (int j = 0; j < TILE; j++) {
-                        s = Math.fma(sc[t * TILE + j], xs[j * headDim + p], s);
+            for (int j = 0; j < TILE; j++) {
+                for (int k = 0; k < TILE / TY; k++) {
+                    cv[k] = sc[(ty + TY * k) * TILE + j];
+                }
+                for (int r = 0; r < rp; r++) {
+                    xv[r] = xs[j * pp + tx + TX * r];
+                }
+                for (int k = 0; k < TILE / TY; k++) {
+                    for (int r = 0; r < rp; r++) {
+                        acc[k * rp + r] = Math.fma(cv[k], xv[r], acc[k * rp + r]);
                     }
-                    acc[k] = s;
                 }
             }
         }
         float d = dSkip.get(h);
-        for (int k = 0; k < (TILE * headDim + LOCAL - 1) / LOCAL; k++) {
-            int o = lid + k * LOCAL;
-            int t = t0 + o / headDim;
-            if (o < TILE * headDim && t < seqLen) {
-                int row = b * seqLen + t;
-                float x = xbc.get(row * stride + xCol + o % headDim);
-                y.set(row * nHeads * headDim + xCol + o % headDim, Math.fma(d, x, acc[k]));
+        for (int k = 0; k < TILE / TY; k++) {
+            int t = t0 + ty + TY * k;
+            for (int r = 0; r < rp; r++) {
+                int p = tx + TX * r;
+                if (t < seqLen && p < headDim) {
+                    int row = b * seqLen + t;
+                    float x = xbc.get(row * stride + xCol + p);
+                    y.set(row * nHeads * headDim + xCol + p, Math.fma(d, x, acc[k * rp + r]));
+                }
             }
         }
     }
