@@ -15,7 +15,7 @@ import java.util.Map;
  * the layouts and the tiling.
  */
 public final class Ssd {
-    /** Group size of the one-item-per-row kernels (cumsum, state passing, decode step). */
+    /** Group size of the one-item-per-element kernels (cumsum, state passing). */
     static final int LOCAL_1D = 128;
 
     private final CompiledKernel chunkCumsum;
@@ -99,7 +99,8 @@ public final class Ssd {
                      DeviceBuffer aLog, DeviceBuffer dSkip, float dtMin, float dtMax, DeviceBuffer state, DeviceBuffer y,
                      int batch, int nHeads, int nGroups) {
         checkGroups(nHeads, nGroups);
-        q.launch(stateStep, WorkerGrid.covering1D((long) batch * nHeads * headDim, LOCAL_1D), xbc, dtRaw, dtStride,
+        long groups = (long) batch * nHeads * Math.ceilDiv(headDim, SsdKernels.TY);
+        q.launch(stateStep, WorkerGrid.of1D(groups * SsdKernels.LOCAL, SsdKernels.LOCAL), xbc, dtRaw, dtStride,
                 dtOffset, dtBias, aLog, dSkip, dtMin, dtMax, state, y, batch, nHeads, nGroups);
     }
 

@@ -29,7 +29,7 @@ import dev.mambajvm.lang.KernelMath;
  * exp(A·(cum_t − cum_s)) with cum the running sum of dt inside the chunk, and the scan over a
  * chunk of Q = chunk tokens becomes matrix products:
  * <ol>
- *   <li>{@link #chunkCumsum}: dt_t and cum_t = A · Σ_{s ≤ t in chunk} dt_s (stored × log2 e), per
+ *   <li>{@link #chunkCumsum}: dt_t and the running sums of dt·A (stored × log2 e), per
  *       (b, h, chunk);</li>
  *   <li>{@link #chunkStates}: each chunk's end state from zero,
  *       Σ_t exp(cum_end − cum_t)·dt_t·x_t ⊗ B_t: a (P × Q)·(Q × N) product per (b, h, chunk);</li>
@@ -39,7 +39,17 @@ import dev.mambajvm.lang.KernelMath;
  *       Σ_{s ≤ t} (C_t·B_s)·exp(cum_t − cum_s)·dt_s·x_s, plus the chunk start state seen through C,
  *       exp(cum_t)·C_t·S_start, plus D·x.</li>
  * </ol>
- * The (L × P × N) tensor of per-token states never exists; what crosses HBM besides the inputs and
+ * <b>Precision of the decays.</b> cum_t − cum_s is a difference of two sums that grow along the
+ * chunk (to ~ −3000 in log2 units at Q = 256 with strong decays), while the decays that matter have
+ * |cum_t − cum_s| of at most a few tens: a float32 difference of the chunk-wide sums loses
+ * ulp(|cum|) ≈ 2.4e-4 absolute, i.e. a relative error of ~1.7e-4 in exactly the terms that
+ * dominate y (measured: the error of y grew linearly with the chunk, 4.7e-6 at 256). So the sums
+ * restart every 16-token tile: cum_t = Σ dt·A from the tile's start to t (≤ 16 terms), and a
+ * decay between tiles is (cum_t − cum_s) + the sum of the whole-tile totals in between, added up
+ * fresh (tile by tile, walking backwards) by whoever needs it. Every exponent is then accurate
+ * relative to its own size, as in the stable {@code segsum} of Mamba-2's reference code.
+ *
+ * <p>The (L × P × N) tensor of per-token states never exists; what crosses HBM besides the inputs and
  * y is one P × N state per chunk (written by 2, rewritten by 3, read by 4).
  */
 public final class SsdKernels {
@@ -70,16 +80,20 @@ public final class SsdKernels {
     public static final int TILE = 16;
 
     /**
-     * Step 1. dt (batch, nHeads, L) = clamp(softplus(dtRaw + dtBias)); cum (batch, nHeads, L) =
-     * log2(e)·A·(inclusive sum of dt inside the token's chunk). One work-item per (b, chunk, h), head
-     * fastest (so the dtRaw reads of a warp are consecutive), walking the chunk's tokens in order.
-     * Grid: batch · nChunks · nHeads items, any group size. HBM: reads dtRaw once, writes 8 bytes per
-     * (token, head).
+     * Step 1. dt (batch, nHeads, L) = clamp(softplus(dtRaw + dtBias), dtMin, dtMax); cum (batch, nHeads, L)
+     * = log2(e)·A·(inclusive sum of dt inside the token's 16-token tile; tiles start at multiples of
+     * 16, so cum at a tile's last token is that tile's total: see "Precision" above). One work-item per (b, chunk, h), head
+     * fastest (a warp reads consecutive heads of a row: coalesced), walking the chunk's tokens in
+     * order. The raw values of 16 tokens are loaded first into a private array (registers), so 16
+     * independent loads are in flight instead of one per step of the sequential sum (a 256-token
+     * chunk is 16 memory latencies, not 256). Grid: batch · nChunks · nHeads items, any group size.
+     * HBM: reads the dt slice of in_proj's output once, writes 8 bytes per (token, head).
      */
     @Kernel
     public static void chunkCumsum(KernelContext ctx, FloatArray dtRaw, int dtStride, int dtOffset, FloatArray dtBias,
                                    FloatArray aLog, float dtMin, float dtMax, FloatArray dt, FloatArray cum,
                                    int batch, int seqLen, int nHeads, @Constant int chunk) {
+        float[] raw = new float[TILE];
         int nChunks = (seqLen + chunk - 1) / chunk;
         int gid = ctx.globalIdx;
         if (gid >= batch * nChunks * nHeads) {
@@ -93,13 +107,20 @@ public final class SsdKernels {
         int t0 = c * chunk;
         int t1 = Math.min(t0 + chunk, seqLen);
         int out = (b * nHeads + h) * seqLen;
-        float sum = 0.0f;
-        for (int t = t0; t < t1; t++) {
-            float d = SelectiveScanKernels.softplus(dtRaw.get((b * seqLen + t) * dtStride + dtOffset + h) + bias);
-            d = Math.min(Math.max(d, dtMin), dtMax);
-            sum += d * a;
-            dt.set(out + t, d);
-            cum.set(out + t, sum);
+        for (int tt = t0; tt < t1; tt += TILE) {
+            float sum = 0.0f;
+            for (int j = 0; j < TILE; j++) {
+                raw[j] = tt + j < t1 ? dtRaw.get((b * seqLen + tt + j) * dtStride + dtOffset + h) : 0.0f;
+            }
+            for (int j = 0; j < TILE; j++) {
+                if (tt + j < t1) {
+                    float d = SelectiveScanKernels.softplus(raw[j] + bias);
+                    d = Math.min(Math.max(d, dtMin), dtMax);
+                    sum = Math.fma(d, a, sum);
+                    dt.set(out + tt + j, d);
+                    cum.set(out + tt + j, sum);
+                }
+            }
         }
     }
 
@@ -110,7 +131,9 @@ public final class SsdKernels {
      *
      * <p>HBM: x and B of the chunk are read once per head (B is shared by the heads of a group: the
      * later heads find it in L2), the P × N result is written once. Per 16-token tile the group
-     * stages w_t·x_t (16 × P, already scaled by the decay w_t = exp(cum_end − cum_t)·dt_t) and B_t
+     * stages w_t·x_t (16 × P, already scaled by the decay w_t = exp(cum_end − cum_t)·dt_t; the tiles
+     * are walked from the chunk's end backwards, so the decay over the later tiles is a running
+     * sum of tile totals) and B_t
      * (16 × N) in local memory, zero-padded to whole multiples of the item layout (12 KiB at
      * P = 64, N = 128). The items form a 16 (n) × 8 (p) grid; each owns a register tile of
      * ⌈P/8⌉ × ⌈N/16⌉ outputs, p = ty + 8·i, n = tx + 16·j (8 × 8 = 64 accumulators at P = 64,
@@ -145,14 +168,16 @@ public final class SsdKernels {
         int hl = (b * nHeads + h) * seqLen;
         int t0 = c * chunk;
         int t1 = Math.min(t0 + chunk, seqLen);
-        float cumEnd = cum.get(hl + t1 - 1);
-        for (int tt = t0; tt < t1; tt += TILE) {
+        // log2 decay from the end of tile tt to the end of the chunk: the totals of the later tiles.
+        float later = 0.0f;
+        for (int tt = t0 + ((t1 - 1 - t0) / TILE) * TILE; tt >= t0; tt -= TILE) {
+            float tileEnd = cum.get(hl + Math.min(tt + TILE, t1) - 1) + later;
             for (int i = lid; i < TILE * pp; i += LOCAL) {
                 int t = tt + i / pp;
                 int p = i % pp;
                 float v = 0.0f;
                 if (t < t1 && p < headDim) {
-                    float w = KernelMath.exp2(cumEnd - cum.get(hl + t)) * dt.get(hl + t);
+                    float w = KernelMath.exp2(tileEnd - cum.get(hl + t)) * dt.get(hl + t);
                     v = w * xbc.get((b * seqLen + t) * stride + xCol + p);
                 }
                 xs[i] = v;
@@ -177,6 +202,7 @@ public final class SsdKernels {
                 }
             }
             ctx.localBarrier();
+            later = tileEnd;
         }
         int out = ((b * nHeads + h) * nChunks + c) * headDim * dState;
         for (int r = 0; r < rp; r++) {
@@ -193,7 +219,8 @@ public final class SsdKernels {
     /**
      * Step 3, in place: states[b, h, c] becomes the state chunk c starts from (zero for the first
      * chunk), finalState (batch, nHeads, P, N) the state after the last token:
-     * S_start(c+1) = exp(cum_end(c))·S_start(c) + S_local(c). One work-item per state element
+     * S_start(c+1) = exp(Σ_chunk dt·A)·S_start(c) + S_local(c), the exponent summed from the chunk's
+     * tile totals (up to 16 broadcast loads). One work-item per state element
      * (b, h, p, n), element fastest (coalesced), walking the chunks in order: 2 · nChunks · 4 bytes
      * per element, no reuse to exploit. Grid: batch · nHeads · P · N items, any group size.
      */
@@ -213,8 +240,12 @@ public final class SsdKernels {
             int at = (bh * nChunks + c) * headDim * dState + e;
             float local = states.get(at);
             states.set(at, s);
-            int end = Math.min(c * chunk + chunk, seqLen) - 1;
-            s = Math.fma(KernelMath.exp2(cum.get(bh * seqLen + end)), s, local);
+            int end = Math.min(c * chunk + chunk, seqLen);
+            float total = 0.0f;
+            for (int tt = c * chunk; tt < end; tt += TILE) {
+                total += cum.get(bh * seqLen + Math.min(tt + TILE, end) - 1);
+            }
+            s = Math.fma(KernelMath.exp2(total), s, local);
         }
         finalState.set(gid, s);
     }
@@ -312,16 +343,26 @@ public final class SsdKernels {
                 }
             }
         }
-        // The start state reaches token t decayed by exp(cum_t) (cum restarts at each chunk).
+        // The start state reaches token t decayed by exp2(totals of the chunk's earlier tiles + cum_t).
+        float before = 0.0f;
+        for (int tt = c * chunk; tt < t0; tt += TILE) {
+            before += cum.get(hl + tt + TILE - 1);
+        }
         for (int k = 0; k < TILE / TY; k++) {
             int t = t0 + ty + TY * k;
-            float decay = t < seqLen ? KernelMath.exp2(cum.get(hl + t)) : 0.0f;
+            float decay = t < seqLen ? KernelMath.exp2(before + cum.get(hl + t)) : 0.0f;
             for (int r = 0; r < rp; r++) {
                 acc[k * rp + r] = acc[k * rp + r] * decay;
             }
         }
-        // Intra-chunk part: source tiles from the chunk start up to and including this tile.
-        for (int s0 = c * chunk; s0 <= t0; s0 += TILE) {
+        // Intra-chunk part: source tiles from this tile back to the chunk start; between = log2 decay
+        // over the whole tiles between source tile and output tile (the source tile's own total
+        // included, as cum_s is relative to the source tile's start).
+        float between = 0.0f;
+        for (int s0 = t0; s0 >= c * chunk; s0 -= TILE) {
+            if (s0 < t0) {
+                between += cum.get(hl + s0 + TILE - 1);
+            }
             ctx.localBarrier();
             for (int i = lid; i < TILE * nn; i += LOCAL) {
                 int s = s0 + i / nn;
@@ -348,7 +389,7 @@ public final class SsdKernels {
             for (int k = 0; k < TILE / TY; k++) {
                 int t = t0 + ty + TY * k;
                 sc[(ty + TY * k) * TILE + tx] =
-                        s <= t && t < seqLen ? cv[k] * KernelMath.exp2(cum.get(hl + t) - cum.get(hl + s)) : 0.0f;
+                        s <= t && t < seqLen ? cv[k] * KernelMath.exp2(cum.get(hl + t) - cum.get(hl + s) + between) : 0.0f;
             }
             ctx.localBarrier();
             for (int j = 0; j < TILE; j++) {
@@ -381,25 +422,30 @@ public final class SsdKernels {
 
     /**
      * The decode step, one token per sequence: state (batch, nHeads, P, N) updated in place, y (batch,
-     * nHeads·P). xbc (batch, nHeads·P + 2·G·N) and dtRaw (batch rows of dtStride) as in prefill with
-     * one row per sequence. One work-item per (b, h, p), p fastest, its N states walked in a loop
-     * (read once, written once: the minimum traffic; a warp's loads are N floats apart, so each
-     * load instruction touches 32 lines that the next N − 1 iterations find in L1). dt and the decay
-     * exp(dt·A) are computed once per item (P-fold redundant, a few instructions).
-     * Grid: batch · nHeads · P items, any group size.
+     * nHeads·P). xbc (batch, nHeads·P + 2·G·N) and dtRaw (batch rows of dtStride) as in prefill, one
+     * row per sequence. One group of {@link #LOCAL} items per (b, h, 8 rows p of the state): global
+     * batch · nHeads · ⌈P/8⌉ · LOCAL, local LOCAL. Item (tx, ty) updates S[p = p0 + ty, n = tx + 16·q],
+     * so a warp reads and writes two runs of 16 consecutive floats (coalesced) and the B and C words
+     * it needs are the same for the 8 rows (L1 broadcasts). The state is read once and written once:
+     * 8·batch·nHeads·P·N bytes, all this step must move besides x, B, C and y. Each item's partial
+     * y_t[p] = Σ_q C[n]·S[p, n] is reduced over the 16 items of its row through local memory
+     * (128 floats). dt and the decay exp(dt·A) are recomputed by every item (a few instructions,
+     * cheaper than a barrier to share them).
      */
     @Kernel
     public static void stateStep(KernelContext ctx, FloatArray xbc, FloatArray dtRaw, int dtStride, int dtOffset,
                                  FloatArray dtBias, FloatArray aLog, FloatArray dSkip, float dtMin, float dtMax,
                                  FloatArray state, FloatArray y, int batch, int nHeads, int nGroups,
                                  @Constant int headDim, @Constant int dState) {
-        int gid = ctx.globalIdx;
-        if (gid >= batch * nHeads * headDim) {
-            return;
-        }
-        int p = gid % headDim;
-        int h = (gid / headDim) % nHeads;
-        int b = gid / (headDim * nHeads);
+        float[] partial = ctx.allocateFloatLocalArray(LOCAL);
+        int rowBlocks = (headDim + TY - 1) / TY;
+        int lid = ctx.localIdx;
+        int tx = lid % TX;
+        int ty = lid / TX;
+        int grp = ctx.groupIdx;
+        int p = (grp % rowBlocks) * TY + ty;
+        int h = (grp / rowBlocks) % nHeads;
+        int b = grp / (rowBlocks * nHeads);
         int g = h / (nHeads / nGroups);
         int stride = nHeads * headDim + 2 * nGroups * dState;
         int bCol = b * stride + nHeads * headDim + g * dState;
@@ -407,14 +453,25 @@ public final class SsdKernels {
         float d = SelectiveScanKernels.softplus(dtRaw.get(b * dtStride + dtOffset + h) + dtBias.get(h));
         d = Math.min(Math.max(d, dtMin), dtMax);
         float decay = KernelMath.exp2(-KernelMath.exp(aLog.get(h)) * LOG2E * d);
-        float x = xbc.get(b * stride + h * headDim + p);
+        float x = p < headDim ? xbc.get(b * stride + h * headDim + p) : 0.0f;
         float dx = d * x;
+        int row = ((b * nHeads + h) * headDim + p) * dState;
         float acc = 0.0f;
-        for (int n = 0; n < dState; n++) {
-            float s = Math.fma(decay, state.get(gid * dState + n), dx * xbc.get(bCol + n));
-            state.set(gid * dState + n, s);
-            acc = Math.fma(xbc.get(cCol + n), s, acc);
+        if (p < headDim) {
+            for (int n = tx; n < dState; n += TX) {
+                float s = Math.fma(decay, state.get(row + n), dx * xbc.get(bCol + n));
+                state.set(row + n, s);
+                acc = Math.fma(xbc.get(cCol + n), s, acc);
+            }
         }
-        y.set(gid, Math.fma(dSkip.get(h), x, acc));
+        partial[lid] = acc;
+        ctx.localBarrier();
+        if (tx == 0 && p < headDim) {
+            float sum = 0.0f;
+            for (int j = 0; j < TX; j++) {
+                sum += partial[lid + j];
+            }
+            y.set((b * nHeads + h) * headDim + p, Math.fma(dSkip.get(h), x, sum));
+        }
     }
 }

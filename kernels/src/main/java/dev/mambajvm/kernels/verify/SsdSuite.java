@@ -37,6 +37,7 @@ public final class SsdSuite {
         checks.addAll(prefillThenStep(1, 5, 4, 1, 16, 8, 16, 0.0f, INF));       // L < chunk
         checks.addAll(prefillThenStep(3, 50, 4, 2, 16, 32, 32, 0.0f, INF));     // two tiles per chunk
         checks.addAll(prefillThenStep(1, 70, 3, 3, 8, 24, 48, 0.1f, 0.6f));     // G = nHeads, clamped dt, N % 16 ≠ 0
+        checks.addAll(prefillThenStep(1, 300, 4, 2, 64, 128, 256, 0.0f, INF));  // Mamba-2 head shape and chunk
         return checks;
     }
 
