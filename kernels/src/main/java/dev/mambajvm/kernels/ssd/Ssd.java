@@ -61,8 +61,17 @@ public final class Ssd {
         return (long) batch * nHeads * chunks(seqLen) * headDim * dState;
     }
 
+    /** Prefill of {@code seqLen} tokens per sequence from a zero state; see the full overload. */
+    public void prefill(Queue q, DeviceBuffer xbc, DeviceBuffer dtRaw, int dtStride, int dtOffset, DeviceBuffer dtBias,
+                        DeviceBuffer aLog, DeviceBuffer dSkip, float dtMin, float dtMax,
+                        DeviceBuffer dt, DeviceBuffer cum, DeviceBuffer states, DeviceBuffer finalState, DeviceBuffer y,
+                        int batch, int seqLen, int nHeads, int nGroups) {
+        prefill(q, xbc, dtRaw, dtStride, dtOffset, dtBias, aLog, dSkip, dtMin, dtMax, dt, cum, states, null, finalState,
+                y, batch, seqLen, nHeads, nGroups);
+    }
+
     /**
-     * Prefill of {@code seqLen} tokens per sequence from a zero state.
+     * Prefill of {@code seqLen} tokens per sequence, starting from {@code initialState} (or zero if null).
      *
      * @param xbc        conv output (batch·L, nHeads·P + 2·G·N): x, B, C
      * @param dtRaw      dt before bias and softplus, read at [row · dtStride + dtOffset + h]
@@ -70,14 +79,16 @@ public final class Ssd {
      * @param dtMax      time_step_limit upper bound ({@code Float.POSITIVE_INFINITY} by default)
      * @param dt         scratch, {@link #dtFloats} floats
      * @param cum        scratch, {@link #dtFloats} floats
-     * @param states     scratch, {@link #stateFloats} floats
-     * @param finalState out (batch, nHeads, P, N)
+     * @param states       scratch, {@link #stateFloats} floats
+     * @param initialState (batch, nHeads, P, N) the state before the first token, or null for zero;
+     *                     may be the same buffer as finalState
+     * @param finalState   out (batch, nHeads, P, N)
      * @param y          out (batch·L, nHeads·P)
      */
     public void prefill(Queue q, DeviceBuffer xbc, DeviceBuffer dtRaw, int dtStride, int dtOffset, DeviceBuffer dtBias,
                         DeviceBuffer aLog, DeviceBuffer dSkip, float dtMin, float dtMax,
-                        DeviceBuffer dt, DeviceBuffer cum, DeviceBuffer states, DeviceBuffer finalState, DeviceBuffer y,
-                        int batch, int seqLen, int nHeads, int nGroups) {
+                        DeviceBuffer dt, DeviceBuffer cum, DeviceBuffer states, DeviceBuffer initialState,
+                        DeviceBuffer finalState, DeviceBuffer y, int batch, int seqLen, int nHeads, int nGroups) {
         checkGroups(nHeads, nGroups);
         int nChunks = chunks(seqLen);
         q.launch(chunkCumsum, WorkerGrid.covering1D((long) batch * nChunks * nHeads, LOCAL_1D), dtRaw, dtStride,
@@ -86,7 +97,8 @@ public final class Ssd {
         q.launch(chunkStates, WorkerGrid.of1D(perChunk * SsdKernels.LOCAL, SsdKernels.LOCAL), xbc, dt, cum, states,
                 batch, seqLen, nHeads, nGroups);
         q.launch(statePassing, WorkerGrid.covering1D((long) batch * nHeads * headDim * dState, LOCAL_1D), cum, states,
-                finalState, batch, seqLen, nHeads);
+                initialState != null ? initialState : finalState, initialState != null ? 1 : 0, finalState,
+                batch, seqLen, nHeads);
         q.launch(chunkOutputs, WorkerGrid.of1D(perChunk * (chunk / SsdKernels.TILE) * SsdKernels.LOCAL, SsdKernels.LOCAL),
                 xbc, dt, cum, dSkip, states, y, batch, seqLen, nHeads, nGroups);
     }

@@ -217,16 +217,19 @@ public final class SsdKernels {
     }
 
     /**
-     * Step 3, in place: states[b, h, c] becomes the state chunk c starts from (zero for the first
-     * chunk), finalState (batch, nHeads, P, N) the state after the last token:
+     * Step 3, in place: states[b, h, c] becomes the state chunk c starts from, finalState (batch,
+     * nHeads, P, N) the state after the last token. The first chunk starts from initialState (batch,
+     * nHeads, P, N) when hasInitialState ≠ 0 (continuing a cached state: a long prompt prefilled in
+     * pieces), else from zero (initialState is then not read). initialState may be finalState: each
+     * item reads its element before it writes it.
      * S_start(c+1) = exp(Σ_chunk dt·A)·S_start(c) + S_local(c), the exponent summed from the chunk's
      * tile totals (up to 16 broadcast loads). One work-item per state element
      * (b, h, p, n), element fastest (coalesced), walking the chunks in order: 2 · nChunks · 4 bytes
      * per element, no reuse to exploit. Grid: batch · nHeads · P · N items, any group size.
      */
     @Kernel
-    public static void statePassing(KernelContext ctx, FloatArray cum, FloatArray states, FloatArray finalState,
-                                    int batch, int seqLen, int nHeads,
+    public static void statePassing(KernelContext ctx, FloatArray cum, FloatArray states, FloatArray initialState,
+                                    int hasInitialState, FloatArray finalState, int batch, int seqLen, int nHeads,
                                     @Constant int headDim, @Constant int dState, @Constant int chunk) {
         int nChunks = (seqLen + chunk - 1) / chunk;
         int gid = ctx.globalIdx;
@@ -235,7 +238,7 @@ public final class SsdKernels {
         }
         int e = gid % (headDim * dState);
         int bh = gid / (headDim * dState);
-        float s = 0.0f;
+        float s = hasInitialState != 0 ? initialState.get(gid) : 0.0f;
         for (int c = 0; c < nChunks; c++) {
             int at = (bh * nChunks + c) * headDim * dState + e;
             float local = states.get(at);
@@ -263,7 +266,7 @@ public final class SsdKernels {
      * t = ty + 8·k, p = tx + 16·r (8 accumulators at P = 64), so a warp writes 16 consecutive floats
      * of y for 2 tokens, and per source token reads 2 + ⌈P/16⌉ local words for 2·⌈P/16⌉ FMAs.
      *
-     * <p>Local memory (22.6 KiB at P = 64, N = 128, all reused across the loops):
+     * <p>Local memory (21.1 KiB at P = 64, N = 128, all reused across the loops):
      * cs = C of the 16 output tokens and bs = B of 16 source tokens (16 × N each, zero-padded to
      * a multiple of 16 columns, row stride +1 so that the score loop, where the 16 items of a row
      * read 16 different rows, hits 16 different banks); xs = dt_s·x_s of 16 source tokens

@@ -16,7 +16,8 @@ import java.util.Random;
  * nHeads ≠ G, sequence lengths that are not multiples of the chunk and shorter than it, chunks of one
  * and of several 16-token tiles, a finite time_step_limit. Checks y and the final state of a
  * prefill, and that prefill followed by one decode step equals the reference over L + 1 tokens
- * (y of the new token and the state after it). Bound: 1e-5 relative L2 error (float32 arithmetic,
+ * (y of the new token and the state after it), and a prompt prefilled in two pieces, the second
+ * starting from the first one's final state. Bound: 1e-5 relative L2 error (float32 arithmetic,
  * sums of at most a few hundred terms).
  */
 public final class SsdSuite {
@@ -38,6 +39,7 @@ public final class SsdSuite {
         checks.addAll(prefillThenStep(3, 50, 4, 2, 16, 32, 32, 0.0f, INF));     // two tiles per chunk
         checks.addAll(prefillThenStep(1, 70, 3, 3, 8, 24, 48, 0.1f, 0.6f));     // G = nHeads, clamped dt, N % 16 ≠ 0
         checks.addAll(prefillThenStep(1, 300, 4, 2, 64, 128, 256, 0.0f, INF));  // Mamba-2 head shape and chunk
+        checks.addAll(twoPieces(2, 21, 40, 4, 2, 16, 32, 16));                  // prefill from a cached state
         return checks;
     }
 
@@ -110,6 +112,57 @@ public final class SsdSuite {
             Check stepState = Check.compare("Ssd.step state", shape + " +1",
                     HostData.downloadFloats(device, state, stateSize), refAll.finalState(), BOUND);
             return List.of(prefillY, prefillState, stepY, stepState);
+        }
+    }
+
+    /**
+     * A prompt prefilled in two pieces: the second prefill starts from the first one's final state
+     * (the same buffer as its own final state), against the reference over both pieces.
+     */
+    public List<Check> twoPieces(int batch, int len1, int len2, int nHeads, int nGroups, int headDim, int dState,
+                                 int chunk) {
+        int dInner = nHeads * headDim;
+        int convDim = dInner + 2 * nGroups * dState;
+        int total = len1 + len2;
+        float[] xbcAll = gaussian(batch * total * convDim, 1.0);
+        float[] dtAll = HostData.uniform(random, batch * total * nHeads, -3.0f, 1.0f);
+        float[] dtBias = HostData.uniform(random, nHeads, -0.5f, 0.5f);
+        float[] aLog = new float[nHeads];
+        for (int h = 0; h < nHeads; h++) {
+            aLog[h] = (float) Math.log(1 + 15 * random.nextDouble());
+        }
+        float[] dSkip = gaussian(nHeads, 1.0);
+        SsdReference.Result ref = SsdReference.run(xbcAll, dtAll, nHeads, 0, dtBias, aLog, dSkip, 0.0f, INF,
+                batch, total, nHeads, nGroups, headDim, dState);
+        double[] refY2 = new double[batch * len2 * dInner];
+        for (int b = 0; b < batch; b++) {
+            System.arraycopy(ref.y(), (b * total + len1) * dInner, refY2, b * len2 * dInner, len2 * dInner);
+        }
+        Ssd ssd = new Ssd(device, headDim, dState, chunk);
+        String shape = "b=" + batch + " L=" + len1 + "+" + len2 + " H=" + nHeads + " G=" + nGroups + " P=" + headDim
+                + " N=" + dState + " chunk=" + chunk;
+        int stateSize = batch * nHeads * headDim * dState;
+        try (DeviceBuffer x1 = HostData.upload(device, rows(xbcAll, batch, total, len1, convDim, 0));
+             DeviceBuffer d1 = HostData.upload(device, rows(dtAll, batch, total, len1, nHeads, 0));
+             DeviceBuffer x2 = HostData.upload(device, rows(xbcAll, batch, total, len2, convDim, len1));
+             DeviceBuffer d2 = HostData.upload(device, rows(dtAll, batch, total, len2, nHeads, len1));
+             DeviceBuffer bias = HostData.upload(device, dtBias); DeviceBuffer al = HostData.upload(device, aLog);
+             DeviceBuffer ds = HostData.upload(device, dSkip);
+             DeviceBuffer dt = HostData.poisonedFloats(device, (int) Ssd.dtFloats(batch, total, nHeads));
+             DeviceBuffer cum = HostData.poisonedFloats(device, (int) Ssd.dtFloats(batch, total, nHeads));
+             DeviceBuffer states = HostData.poisonedFloats(device, (int) ssd.stateFloats(batch, total, nHeads));
+             DeviceBuffer state = HostData.poisonedFloats(device, stateSize);
+             DeviceBuffer y1 = HostData.poisonedFloats(device, batch * len1 * dInner);
+             DeviceBuffer y2 = HostData.poisonedFloats(device, batch * len2 * dInner)) {
+            ssd.prefill(device.queue(), x1, d1, nHeads, 0, bias, al, ds, 0.0f, INF, dt, cum, states, state, y1,
+                    batch, len1, nHeads, nGroups);
+            ssd.prefill(device.queue(), x2, d2, nHeads, 0, bias, al, ds, 0.0f, INF, dt, cum, states, state, state, y2,
+                    batch, len2, nHeads, nGroups);
+            return List.of(
+                    Check.compare("Ssd.prefill y (from a state)", shape,
+                            HostData.downloadFloats(device, y2, batch * len2 * dInner), refY2, BOUND),
+                    Check.compare("Ssd.prefill state (from a state)", shape,
+                            HostData.downloadFloats(device, state, stateSize), ref.finalState(), BOUND));
         }
     }
 
