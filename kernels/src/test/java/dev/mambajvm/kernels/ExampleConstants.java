@@ -37,6 +37,7 @@ final class ExampleConstants {
         one("SsdKernels.chunkCumsum", Map.of("chunk", 256));
         one("SsdKernels.chunkStates", ssd);
         one("SsdKernels.statePassing", ssd);
+        one("SsdKernels.chunkScores", ssd);
         one("SsdKernels.chunkOutputs", ssd);
         one("SsdKernels.stateStep", Map.of("headDim", 64, "dState", 128));
         // Mamba kernels (dev.mambajvm.kernels.mamba)

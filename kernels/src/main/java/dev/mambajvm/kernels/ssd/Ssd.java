@@ -10,7 +10,7 @@ import dev.mambajvm.lang.spec.KernelSpec;
 import java.util.Map;
 
 /**
- * Host side of the Mamba-2 SSD: compiles the four prefill kernels and the decode step for one
+ * Host side of the Mamba-2 SSD: compiles the five prefill kernels and the decode step for one
  * (headDim, dState, chunk) and launches them with their grids. See {@link SsdKernels} for the math,
  * the layouts and the tiling.
  */
@@ -21,6 +21,7 @@ public final class Ssd {
     private final CompiledKernel chunkCumsum;
     private final CompiledKernel chunkStates;
     private final CompiledKernel statePassing;
+    private final CompiledKernel chunkScores;
     private final CompiledKernel chunkOutputs;
     private final CompiledKernel stateStep;
     private final int headDim;
@@ -42,6 +43,7 @@ public final class Ssd {
         chunkCumsum = device.compile(KernelSpec.load(SsdKernels.class, "chunkCumsum"), Map.of("chunk", chunk));
         chunkStates = device.compile(KernelSpec.load(SsdKernels.class, "chunkStates"), all);
         statePassing = device.compile(KernelSpec.load(SsdKernels.class, "statePassing"), all);
+        chunkScores = device.compile(KernelSpec.load(SsdKernels.class, "chunkScores"), all);
         chunkOutputs = device.compile(KernelSpec.load(SsdKernels.class, "chunkOutputs"), all);
         stateStep = device.compile(KernelSpec.load(SsdKernels.class, "stateStep"),
                 Map.of("headDim", headDim, "dState", dState));
@@ -61,12 +63,18 @@ public final class Ssd {
         return (long) batch * nHeads * chunks(seqLen) * headDim * dState;
     }
 
+    /** Floats of the score scratch buffer: batch · nChunks · nGroups · chunk². */
+    public long scoreFloats(int batch, int seqLen, int nGroups) {
+        return (long) batch * chunks(seqLen) * nGroups * chunk * chunk;
+    }
+
     /** Prefill of {@code seqLen} tokens per sequence from a zero state; see the full overload. */
     public void prefill(Queue q, DeviceBuffer xbc, DeviceBuffer dtRaw, int dtStride, int dtOffset, DeviceBuffer dtBias,
                         DeviceBuffer aLog, DeviceBuffer dSkip, float dtMin, float dtMax,
-                        DeviceBuffer dt, DeviceBuffer cum, DeviceBuffer states, DeviceBuffer finalState, DeviceBuffer y,
+                        DeviceBuffer dt, DeviceBuffer cum, DeviceBuffer states, DeviceBuffer scores, DeviceBuffer finalState,
+                        DeviceBuffer y,
                         int batch, int seqLen, int nHeads, int nGroups) {
-        prefill(q, xbc, dtRaw, dtStride, dtOffset, dtBias, aLog, dSkip, dtMin, dtMax, dt, cum, states, null, finalState,
+        prefill(q, xbc, dtRaw, dtStride, dtOffset, dtBias, aLog, dSkip, dtMin, dtMax, dt, cum, states, scores, null, finalState,
                 y, batch, seqLen, nHeads, nGroups);
     }
 
@@ -80,6 +88,7 @@ public final class Ssd {
      * @param dt         scratch, {@link #dtFloats} floats
      * @param cum        scratch, {@link #dtFloats} floats
      * @param states       scratch, {@link #stateFloats} floats
+     * @param scores       scratch, {@link #scoreFloats} floats
      * @param initialState (batch, nHeads, P, N) the state before the first token, or null for zero;
      *                     may be the same buffer as finalState
      * @param finalState   out (batch, nHeads, P, N)
@@ -87,7 +96,7 @@ public final class Ssd {
      */
     public void prefill(Queue q, DeviceBuffer xbc, DeviceBuffer dtRaw, int dtStride, int dtOffset, DeviceBuffer dtBias,
                         DeviceBuffer aLog, DeviceBuffer dSkip, float dtMin, float dtMax,
-                        DeviceBuffer dt, DeviceBuffer cum, DeviceBuffer states, DeviceBuffer initialState,
+                        DeviceBuffer dt, DeviceBuffer cum, DeviceBuffer states, DeviceBuffer scores, DeviceBuffer initialState,
                         DeviceBuffer finalState, DeviceBuffer y, int batch, int seqLen, int nHeads, int nGroups) {
         checkGroups(nHeads, nGroups);
         int nChunks = chunks(seqLen);
@@ -99,8 +108,11 @@ public final class Ssd {
         q.launch(statePassing, WorkerGrid.covering1D((long) batch * nHeads * headDim * dState, LOCAL_1D), cum, states,
                 initialState != null ? initialState : finalState, initialState != null ? 1 : 0, finalState,
                 batch, seqLen, nHeads);
-        q.launch(chunkOutputs, WorkerGrid.of1D(perChunk * (chunk / SsdKernels.TILE) * SsdKernels.LOCAL, SsdKernels.LOCAL),
-                xbc, dt, cum, dSkip, states, y, batch, seqLen, nHeads, nGroups);
+        int tiles = chunk / SsdKernels.TILE;
+        q.launch(chunkScores, WorkerGrid.of1D((long) batch * nChunks * nGroups * tiles * tiles * SsdKernels.LOCAL,
+                SsdKernels.LOCAL), xbc, scores, batch, seqLen, nHeads, nGroups);
+        q.launch(chunkOutputs, WorkerGrid.of1D(perChunk * tiles * SsdKernels.LOCAL, SsdKernels.LOCAL),
+                xbc, dt, cum, dSkip, states, scores, y, batch, seqLen, nHeads, nGroups);
     }
 
     /**

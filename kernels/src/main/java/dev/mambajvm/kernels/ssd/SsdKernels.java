@@ -24,7 +24,7 @@ import dev.mambajvm.lang.KernelMath;
  * dtRaw is read at {@code dtRaw[row · dtStride + dtOffset + h]} (a slice of in_proj's output);
  * y (batch·L, nHeads·P). States are (batch, nHeads, P, N), row-major, n fastest.
  *
- * <p><b>Prefill: four kernels</b> (the SSD algorithm of Mamba-2, {@code ssd_combined.py}). Because
+ * <p><b>Prefill: four steps, five kernels</b> (the SSD algorithm of Mamba-2, {@code ssd_combined.py}). Because
  * A is a scalar per head, the decay from token s to token t in the same chunk is
  * exp(A·(cum_t − cum_s)) with cum the running sum of dt inside the chunk, and the scan over a
  * chunk of Q = chunk tokens becomes matrix products:
@@ -35,6 +35,7 @@ import dev.mambajvm.lang.KernelMath;
  *       Σ_t exp(cum_end − cum_t)·dt_t·x_t ⊗ B_t: a (P × Q)·(Q × N) product per (b, h, chunk);</li>
  *   <li>{@link #statePassing}: the true state at each chunk start, sequentially over chunks
  *       (nChunks steps per state element, cheap), and the final state;</li>
+ *   <li>{@link #chunkScores}: C_t·B_s for the token pairs of a chunk, once per group of heads;</li>
  *   <li>{@link #chunkOutputs}: y = the masked "attention" inside the chunk,
  *       Σ_{s ≤ t} (C_t·B_s)·exp(cum_t − cum_s)·dt_s·x_s, plus the chunk start state seen through C,
  *       exp(cum_t)·C_t·S_start, plus D·x.</li>
@@ -50,7 +51,8 @@ import dev.mambajvm.lang.KernelMath;
  * relative to its own size, as in the stable {@code segsum} of Mamba-2's reference code.
  *
  * <p>The (L × P × N) tensor of per-token states never exists; what crosses HBM besides the inputs and
- * y is one P × N state per chunk (written by 2, rewritten by 3, read by 4).
+ * y is one P × N state per chunk (written by 2, rewritten by 3, read by 4b) and the Q × Q scores of
+ * each chunk per group (4a → 4b).
  */
 public final class SsdKernels {
     private SsdKernels() {
@@ -254,7 +256,72 @@ public final class SsdKernels {
     }
 
     /**
-     * Step 4. y (batch·L, nHeads·P) for a 16-token tile of one chunk of one head. One group of
+     * Step 4a. scores (batch, nChunks, nGroups, chunk, chunk): CB[t, s] = C_t·B_s for the tokens t, s
+     * of a chunk, computed once per group of heads (the H/G heads of a group share B and C, so
+     * computing C·Bᵀ inside {@link #chunkOutputs} would repeat it H/G times: 80 times in Mamba-2
+     * 2.7B, where these dot products over N are two thirds of the intra-chunk flops). Only the 16 × 16
+     * tiles on and below the diagonal are written (s-tile ≤ t-tile); entries of tokens past the end
+     * of the sequence are 0. One group of {@link #LOCAL} items per (b, chunk, g, t-tile, s-tile):
+     * global batch · nChunks · nGroups · (chunk/16)² · LOCAL, local LOCAL (tiles above the diagonal or
+     * past the end return at once).
+     *
+     * <p>Local memory: C of the 16 t-tokens and B of the 16 s-tokens (16 × N each, 16.1 KiB at
+     * N = 128, rows padded by one float: the 16 items of a row read 16 different rows, which then
+     * sit in 16 different banks). Item (tx, ty) computes (t = ty + 8k, s = tx), k < 2, sharing its
+     * B reads. HBM: B and C once per tile pair (L2 serves the repeats), 1 KiB of scores written.
+     */
+    @Kernel
+    public static void chunkScores(KernelContext ctx, FloatArray xbc, FloatArray scores, int batch, int seqLen,
+                                   int nHeads, int nGroups,
+                                   @Constant int headDim, @Constant int dState, @Constant int chunk) {
+        float[] cs = ctx.allocateFloatLocalArray(TILE * (((dState + TX - 1) / TX) * TX + 1));
+        float[] bs = ctx.allocateFloatLocalArray(TILE * (((dState + TX - 1) / TX) * TX + 1));
+        float[] cv = new float[TILE / TY];
+        int nn = ((dState + TX - 1) / TX) * TX;
+        int ns = nn + 1;
+        int nChunks = (seqLen + chunk - 1) / chunk;
+        int tiles = chunk / TILE;
+        int lid = ctx.localIdx;
+        int tx = lid % TX;
+        int ty = lid / TX;
+        int grp = ctx.groupIdx;
+        int sTile = grp % tiles;
+        int tTile = (grp / tiles) % tiles;
+        int g = (grp / (tiles * tiles)) % nGroups;
+        int c = (grp / (tiles * tiles * nGroups)) % nChunks;
+        int b = grp / (tiles * tiles * nGroups * nChunks);
+        int t0 = c * chunk + tTile * TILE;
+        int s0 = c * chunk + sTile * TILE;
+        if (sTile > tTile || t0 >= seqLen) {
+            return;
+        }
+        int stride = nHeads * headDim + 2 * nGroups * dState;
+        int bCol = nHeads * headDim + g * dState;
+        int cCol = bCol + nGroups * dState;
+        for (int i = lid; i < TILE * nn; i += LOCAL) {
+            int j = i / nn;
+            int n = i % nn;
+            cs[j * ns + n] = t0 + j < seqLen && n < dState ? xbc.get((b * seqLen + t0 + j) * stride + cCol + n) : 0.0f;
+            bs[j * ns + n] = s0 + j < seqLen && n < dState ? xbc.get((b * seqLen + s0 + j) * stride + bCol + n) : 0.0f;
+        }
+        ctx.localBarrier();
+        for (int k = 0; k < TILE / TY; k++) {
+            cv[k] = 0.0f;
+        }
+        for (int n = 0; n < nn; n++) {
+            float bn = bs[tx * ns + n];
+            for (int k = 0; k < TILE / TY; k++) {
+                cv[k] = Math.fma(cs[(ty + TY * k) * ns + n], bn, cv[k]);
+            }
+        }
+        int base = ((b * nChunks + c) * nGroups + g) * chunk * chunk;
+        for (int k = 0; k < TILE / TY; k++) {
+            scores.set(base + (tTile * TILE + ty + TY * k) * chunk + sTile * TILE + tx, cv[k]);
+        }
+    }
+
+    /**
+     * Step 4b. y (batch·L, nHeads·P) for a 16-token tile of one chunk of one head. One group of
      * {@link #LOCAL} items per (b, h, chunk, tile): global batch · nHeads · nChunks · (chunk / 16) · LOCAL,
      * local LOCAL (tiles past the end of the sequence return at once, before any barrier).
      * <pre>
@@ -266,25 +333,25 @@ public final class SsdKernels {
      * t = ty + 8·k, p = tx + 16·r (8 accumulators at P = 64), so a warp writes 16 consecutive floats
      * of y for 2 tokens, and per source token reads 2 + ⌈P/16⌉ local words for 2·⌈P/16⌉ FMAs.
      *
-     * <p>Local memory (21.1 KiB at P = 64, N = 128, all reused across the loops):
-     * cs = C of the 16 output tokens and bs = B of 16 source tokens (16 × N each, zero-padded to
-     * a multiple of 16 columns, row stride +1 so that the score loop, where the 16 items of a row
-     * read 16 different rows, hits 16 different banks); xs = dt_s·x_s of 16 source tokens
-     * (16 × P), first used for 16-column slices of the chunk start state; sc = the 16 × 16 masked,
-     * decayed score tile (C_t·B_s)·exp(cum_t − cum_s), two dot products over N per item.
+     * <p>Local memory (13.3 KiB at P = 64, N = 128, all reused across the loops):
+     * cs = C of the 16 output tokens (16 × N, zero-padded to a multiple of 16 columns, for the
+     * inter-chunk part); xs = dt_s·x_s of 16 source tokens (16 × P), first used for 16-column
+     * slices of the chunk start state; sc = the 16 × 16 masked, decayed score tile
+     * CB[t, s]·exp(cum_t − cum_s), CB read from {@link #chunkScores} (shared by the heads of a group).
      * The tile is 16 tokens because the (Q × Q) score matrix of a whole chunk would not fit
-     * (256 KiB at Q = 256), while 16 × 16 scores keep all 128 items busy with 2 each.
+     * (256 KiB at Q = 256), while a 16 × 16 score tile is one coalesced read round of 2 per item.
      *
      * <p>HBM: C and x of the tile once; the chunk start state (P × N) once per tile (the chunk/16
-     * tiles of a chunk share it through L2); B and x of every source tile s ≤ t (on average
-     * (chunk/16 + 1)/2 source tiles per output tile, from L2 after the first tile that reads them).
+     * tiles of a chunk share it through L2); x and a 1 KiB score tile for every source tile s ≤ t
+     * (on average (chunk/16 + 1)/2 source tiles per output tile; x from L2 after the first tile
+     * that reads it).
      */
     @Kernel
     public static void chunkOutputs(KernelContext ctx, FloatArray xbc, FloatArray dt, FloatArray cum, FloatArray dSkip,
-                                    FloatArray states, FloatArray y, int batch, int seqLen, int nHeads, int nGroups,
+                                    FloatArray states, FloatArray scores, FloatArray y, int batch, int seqLen,
+                                    int nHeads, int nGroups,
                                     @Constant int headDim, @Constant int dState, @Constant int chunk) {
         float[] cs = ctx.allocateFloatLocalArray(TILE * (((dState + TX - 1) / TX) * TX + 1));
-        float[] bs = ctx.allocateFloatLocalArray(TILE * (((dState + TX - 1) / TX) * TX + 1));
         float[] xs = ctx.allocateFloatLocalArray(TILE * ((headDim + TX - 1) / TX) * TX);
         float[] sc = ctx.allocateFloatLocalArray(TILE * TILE);
         float[] acc = new float[(TILE / TY) * ((headDim + TX - 1) / TX)];
@@ -315,6 +382,7 @@ public final class SsdKernels {
         int cCol = bCol + nGroups * dState;
         int hl = (b * nHeads + h) * seqLen;
         int stateBase = ((b * nHeads + h) * nChunks + c) * headDim * dState;
+        int scoreBase = ((b * nChunks + c) * nGroups + g) * chunk * chunk;
 
         // C of the 16 output tokens, zero past the end of the sequence and in the padding columns.
         for (int i = lid; i < TILE * nn; i += LOCAL) {
@@ -367,32 +435,18 @@ public final class SsdKernels {
                 between += cum.get(hl + s0 + TILE - 1);
             }
             ctx.localBarrier();
-            for (int i = lid; i < TILE * nn; i += LOCAL) {
-                int s = s0 + i / nn;
-                int n = i % nn;
-                bs[(i / nn) * ns + n] = s < seqLen && n < dState ? xbc.get((b * seqLen + s) * stride + bCol + n) : 0.0f;
-            }
             for (int i = lid; i < TILE * pp; i += LOCAL) {
                 int s = s0 + i / pp;
                 int p = i % pp;
                 xs[i] = s < seqLen && p < headDim ? dt.get(hl + s) * xbc.get((b * seqLen + s) * stride + xCol + p) : 0.0f;
             }
-            ctx.localBarrier();
-            // Scores: item (tx, ty) computes (t = ty + 8k, s = tx) for k < 2, sharing the B reads.
-            for (int k = 0; k < TILE / TY; k++) {
-                cv[k] = 0.0f;
-            }
-            for (int n = 0; n < nn; n++) {
-                float bn = bs[tx * ns + n];
-                for (int k = 0; k < TILE / TY; k++) {
-                    cv[k] = Math.fma(cs[(ty + TY * k) * ns + n], bn, cv[k]);
-                }
-            }
-            int s = s0 + tx;
-            for (int k = 0; k < TILE / TY; k++) {
-                int t = t0 + ty + TY * k;
-                sc[(ty + TY * k) * TILE + tx] =
-                        s <= t && t < seqLen ? cv[k] * KernelMath.exp2(cum.get(hl + t) - cum.get(hl + s) + between) : 0.0f;
+            for (int i = lid; i < TILE * TILE; i += LOCAL) {
+                int t = t0 + i / TILE;
+                int s = s0 + i % TILE;
+                sc[i] = s <= t && t < seqLen
+                        ? scores.get(scoreBase + (t - c * chunk) * chunk + s - c * chunk)
+                                * KernelMath.exp2(cum.get(hl + t) - cum.get(hl + s) + between)
+                        : 0.0f;
             }
             ctx.localBarrier();
             for (int j = 0; j < TILE; j++) {

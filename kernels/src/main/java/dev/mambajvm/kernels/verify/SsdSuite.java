@@ -95,11 +95,12 @@ public final class SsdSuite {
              DeviceBuffer dt = HostData.poisonedFloats(device, (int) Ssd.dtFloats(batch, seqLen, nHeads));
              DeviceBuffer cum = HostData.poisonedFloats(device, (int) Ssd.dtFloats(batch, seqLen, nHeads));
              DeviceBuffer states = HostData.poisonedFloats(device, (int) ssd.stateFloats(batch, seqLen, nHeads));
+             DeviceBuffer scores = HostData.poisonedFloats(device, (int) ssd.scoreFloats(batch, seqLen, nGroups));
              DeviceBuffer state = HostData.poisonedFloats(device, stateSize);
              DeviceBuffer y = HostData.poisonedFloats(device, batch * seqLen * dInner);
              DeviceBuffer x1 = HostData.upload(device, xbc1); DeviceBuffer dr1 = HostData.upload(device, dtRaw1);
              DeviceBuffer y1 = HostData.poisonedFloats(device, batch * dInner)) {
-            ssd.prefill(device.queue(), x, dr, dtStride, dtOffset, bias, al, ds, dtMin, dtMax, dt, cum, states, state, y,
+            ssd.prefill(device.queue(), x, dr, dtStride, dtOffset, bias, al, ds, dtMin, dtMax, dt, cum, states, scores, state, y,
                     batch, seqLen, nHeads, nGroups);
             Check prefillY = Check.compare("Ssd.prefill y", shape,
                     HostData.downloadFloats(device, y, batch * seqLen * dInner), refPrefix.y(), BOUND);
@@ -151,12 +152,13 @@ public final class SsdSuite {
              DeviceBuffer dt = HostData.poisonedFloats(device, (int) Ssd.dtFloats(batch, total, nHeads));
              DeviceBuffer cum = HostData.poisonedFloats(device, (int) Ssd.dtFloats(batch, total, nHeads));
              DeviceBuffer states = HostData.poisonedFloats(device, (int) ssd.stateFloats(batch, total, nHeads));
+             DeviceBuffer scores = HostData.poisonedFloats(device, (int) ssd.scoreFloats(batch, total, nGroups));
              DeviceBuffer state = HostData.poisonedFloats(device, stateSize);
              DeviceBuffer y1 = HostData.poisonedFloats(device, batch * len1 * dInner);
              DeviceBuffer y2 = HostData.poisonedFloats(device, batch * len2 * dInner)) {
-            ssd.prefill(device.queue(), x1, d1, nHeads, 0, bias, al, ds, 0.0f, INF, dt, cum, states, state, y1,
+            ssd.prefill(device.queue(), x1, d1, nHeads, 0, bias, al, ds, 0.0f, INF, dt, cum, states, scores, state, y1,
                     batch, len1, nHeads, nGroups);
-            ssd.prefill(device.queue(), x2, d2, nHeads, 0, bias, al, ds, 0.0f, INF, dt, cum, states, state, state, y2,
+            ssd.prefill(device.queue(), x2, d2, nHeads, 0, bias, al, ds, 0.0f, INF, dt, cum, states, scores, state, state, y2,
                     batch, len2, nHeads, nGroups);
             return List.of(
                     Check.compare("Ssd.prefill y (from a state)", shape,
