@@ -333,7 +333,7 @@ public final class SsdKernels {
      * t = ty + 8·k, p = tx + 16·r (8 accumulators at P = 64), so a warp writes 16 consecutive floats
      * of y for 2 tokens, and per source token reads 2 + ⌈P/16⌉ local words for 2·⌈P/16⌉ FMAs.
      *
-     * <p>Local memory (13.3 KiB at P = 64, N = 128, all reused across the loops):
+     * <p>Local memory (13.1 KiB at P = 64, N = 128, all reused across the loops):
      * cs = C of the 16 output tokens (16 × N, zero-padded to a multiple of 16 columns, for the
      * inter-chunk part); xs = dt_s·x_s of 16 source tokens (16 × P), first used for 16-column
      * slices of the chunk start state; sc = the 16 × 16 masked, decayed score tile
