@@ -7,6 +7,7 @@ import dev.mambajvm.kernels.verify.BasicsSuite;
 import dev.mambajvm.kernels.verify.Check;
 import dev.mambajvm.kernels.verify.MambaKernelsSuite;
 import dev.mambajvm.kernels.verify.SelectiveScanSuite;
+import dev.mambajvm.kernels.verify.SsdSuite;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -57,6 +58,7 @@ public final class VerifyCommand implements Callable<Integer> {
                 List<Check> checks = new ArrayList<>(new BasicsSuite(device, s).runAll());
                 checks.addAll(new MambaKernelsSuite(device, s).runAll());
                 checks.addAll(new SelectiveScanSuite(device, s).runAll());
+                checks.addAll(new SsdSuite(device, s).runAll());
                 for (Check c : checks) {
                     out.println(c);
                     out.flush();

@@ -32,6 +32,14 @@ final class ExampleConstants {
         one("SelectiveScanKernels.chunkCarry", Map.of("dState", 16, "chunkLen", 64));
         one("SelectiveScanKernels.chunkOutputs", Map.of("dState", 16, "chunkLen", 64));
         one("SelectiveScanKernels.stateUpdate", Map.of("dState", 16));
+        // The Mamba-2 SSD (dev.mambajvm.kernels.ssd), Mamba-2 shapes: headdim 64, d_state 128, chunk 256
+        Map<String, Integer> ssd = Map.of("headDim", 64, "dState", 128, "chunk", 256);
+        one("SsdKernels.chunkCumsum", Map.of("chunk", 256));
+        one("SsdKernels.chunkStates", ssd);
+        one("SsdKernels.statePassing", ssd);
+        one("SsdKernels.chunkScores", ssd);
+        one("SsdKernels.chunkOutputs", ssd);
+        one("SsdKernels.stateStep", Map.of("headDim", 64, "dState", 128));
         // Mamba kernels (dev.mambajvm.kernels.mamba)
         one("CausalConv1d.convPrefill", Map.of("width", 4));
         one("CausalConv1d.convPrefillChannelsLast", Map.of("width", 4));

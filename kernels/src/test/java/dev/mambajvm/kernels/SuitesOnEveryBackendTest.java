@@ -8,6 +8,7 @@ import dev.mambajvm.kernels.verify.BasicsSuite;
 import dev.mambajvm.kernels.verify.Check;
 import dev.mambajvm.kernels.verify.MambaKernelsSuite;
 import dev.mambajvm.kernels.verify.SelectiveScanSuite;
+import dev.mambajvm.kernels.verify.SsdSuite;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -57,6 +58,11 @@ class SuitesOnEveryBackendTest {
     @TestFactory
     Stream<DynamicContainer> selectiveScanSuite() {
         return onEveryDevice((device, seed) -> new SelectiveScanSuite(device, seed).runAll());
+    }
+
+    @TestFactory
+    Stream<DynamicContainer> ssdSuite() {
+        return onEveryDevice((device, seed) -> new SsdSuite(device, seed).runAll());
     }
 
     private static Stream<DynamicContainer> onEveryDevice(java.util.function.BiFunction<Device, Long, List<Check>> suite) {

@@ -1,0 +1,136 @@
+package dev.mambajvm.kernels.ssd;
+
+import dev.mambajvm.backend.CompiledKernel;
+import dev.mambajvm.backend.Device;
+import dev.mambajvm.backend.DeviceBuffer;
+import dev.mambajvm.backend.Queue;
+import dev.mambajvm.backend.WorkerGrid;
+import dev.mambajvm.lang.spec.KernelSpec;
+
+import java.util.Map;
+
+/**
+ * Host side of the Mamba-2 SSD: compiles the five prefill kernels and the decode step for one
+ * (headDim, dState, chunk) and launches them with their grids. See {@link SsdKernels} for the math,
+ * the layouts and the tiling.
+ */
+public final class Ssd {
+    /** Group size of the one-item-per-element kernels (cumsum, state passing). */
+    static final int LOCAL_1D = 128;
+
+    private final CompiledKernel chunkCumsum;
+    private final CompiledKernel chunkStates;
+    private final CompiledKernel statePassing;
+    private final CompiledKernel chunkScores;
+    private final CompiledKernel chunkOutputs;
+    private final CompiledKernel stateStep;
+    private final int headDim;
+    private final int dState;
+    private final int chunk;
+
+    /**
+     * @param chunk tokens per chunk, a multiple of {@link SsdKernels#TILE} in [16, 256]: longer chunks
+     *              do more of the work as (quadratic) in-chunk attention and pass fewer states
+     */
+    public Ssd(Device device, int headDim, int dState, int chunk) {
+        if (chunk < SsdKernels.TILE || chunk > 256 || chunk % SsdKernels.TILE != 0) {
+            throw new IllegalArgumentException("chunk must be a multiple of " + SsdKernels.TILE + " in [16, 256]: " + chunk);
+        }
+        this.headDim = headDim;
+        this.dState = dState;
+        this.chunk = chunk;
+        Map<String, Integer> all = Map.of("headDim", headDim, "dState", dState, "chunk", chunk);
+        chunkCumsum = device.compile(KernelSpec.load(SsdKernels.class, "chunkCumsum"), Map.of("chunk", chunk));
+        chunkStates = device.compile(KernelSpec.load(SsdKernels.class, "chunkStates"), all);
+        statePassing = device.compile(KernelSpec.load(SsdKernels.class, "statePassing"), all);
+        chunkScores = device.compile(KernelSpec.load(SsdKernels.class, "chunkScores"), all);
+        chunkOutputs = device.compile(KernelSpec.load(SsdKernels.class, "chunkOutputs"), all);
+        stateStep = device.compile(KernelSpec.load(SsdKernels.class, "stateStep"),
+                Map.of("headDim", headDim, "dState", dState));
+    }
+
+    public int chunks(int seqLen) {
+        return Math.ceilDiv(seqLen, chunk);
+    }
+
+    /** Floats of the dt and cum scratch buffers (each): batch · nHeads · L. */
+    public static long dtFloats(int batch, int seqLen, int nHeads) {
+        return (long) batch * nHeads * seqLen;
+    }
+
+    /** Floats of the chunk-state scratch buffer: batch · nHeads · nChunks · P · N. */
+    public long stateFloats(int batch, int seqLen, int nHeads) {
+        return (long) batch * nHeads * chunks(seqLen) * headDim * dState;
+    }
+
+    /** Floats of the score scratch buffer: batch · nChunks · nGroups · chunk². */
+    public long scoreFloats(int batch, int seqLen, int nGroups) {
+        return (long) batch * chunks(seqLen) * nGroups * chunk * chunk;
+    }
+
+    /** Prefill of {@code seqLen} tokens per sequence from a zero state; see the full overload. */
+    public void prefill(Queue q, DeviceBuffer xbc, DeviceBuffer dtRaw, int dtStride, int dtOffset, DeviceBuffer dtBias,
+                        DeviceBuffer aLog, DeviceBuffer dSkip, float dtMin, float dtMax,
+                        DeviceBuffer dt, DeviceBuffer cum, DeviceBuffer states, DeviceBuffer scores, DeviceBuffer finalState,
+                        DeviceBuffer y,
+                        int batch, int seqLen, int nHeads, int nGroups) {
+        prefill(q, xbc, dtRaw, dtStride, dtOffset, dtBias, aLog, dSkip, dtMin, dtMax, dt, cum, states, scores, null, finalState,
+                y, batch, seqLen, nHeads, nGroups);
+    }
+
+    /**
+     * Prefill of {@code seqLen} tokens per sequence, starting from {@code initialState} (or zero if null).
+     *
+     * @param xbc        conv output (batch·L, nHeads·P + 2·G·N): x, B, C
+     * @param dtRaw      dt before bias and softplus, read at [row · dtStride + dtOffset + h]
+     * @param dtMin      time_step_limit lower bound (0 by default)
+     * @param dtMax      time_step_limit upper bound ({@code Float.POSITIVE_INFINITY} by default)
+     * @param dt         scratch, {@link #dtFloats} floats
+     * @param cum        scratch, {@link #dtFloats} floats
+     * @param states       scratch, {@link #stateFloats} floats
+     * @param scores       scratch, {@link #scoreFloats} floats
+     * @param initialState (batch, nHeads, P, N) the state before the first token, or null for zero;
+     *                     may be the same buffer as finalState
+     * @param finalState   out (batch, nHeads, P, N)
+     * @param y          out (batch·L, nHeads·P)
+     */
+    public void prefill(Queue q, DeviceBuffer xbc, DeviceBuffer dtRaw, int dtStride, int dtOffset, DeviceBuffer dtBias,
+                        DeviceBuffer aLog, DeviceBuffer dSkip, float dtMin, float dtMax,
+                        DeviceBuffer dt, DeviceBuffer cum, DeviceBuffer states, DeviceBuffer scores, DeviceBuffer initialState,
+                        DeviceBuffer finalState, DeviceBuffer y, int batch, int seqLen, int nHeads, int nGroups) {
+        checkGroups(nHeads, nGroups);
+        int nChunks = chunks(seqLen);
+        q.launch(chunkCumsum, WorkerGrid.covering1D((long) batch * nChunks * nHeads, LOCAL_1D), dtRaw, dtStride,
+                dtOffset, dtBias, aLog, dtMin, dtMax, dt, cum, batch, seqLen, nHeads);
+        long perChunk = (long) batch * nHeads * nChunks;
+        q.launch(chunkStates, WorkerGrid.of1D(perChunk * SsdKernels.LOCAL, SsdKernels.LOCAL), xbc, dt, cum, states,
+                batch, seqLen, nHeads, nGroups);
+        q.launch(statePassing, WorkerGrid.covering1D((long) batch * nHeads * headDim * dState, LOCAL_1D), cum, states,
+                initialState != null ? initialState : finalState, initialState != null ? 1 : 0, finalState,
+                batch, seqLen, nHeads);
+        int tiles = chunk / SsdKernels.TILE;
+        q.launch(chunkScores, WorkerGrid.of1D((long) batch * nChunks * nGroups * tiles * tiles * SsdKernels.LOCAL,
+                SsdKernels.LOCAL), xbc, scores, batch, seqLen, nHeads, nGroups);
+        q.launch(chunkOutputs, WorkerGrid.of1D(perChunk * tiles * SsdKernels.LOCAL, SsdKernels.LOCAL),
+                xbc, dt, cum, dSkip, states, scores, y, batch, seqLen, nHeads, nGroups);
+    }
+
+    /**
+     * One decode step: {@code state} (batch, nHeads, P, N) in place, y (batch, nHeads·P); xbc and dtRaw
+     * hold one row per sequence.
+     */
+    public void step(Queue q, DeviceBuffer xbc, DeviceBuffer dtRaw, int dtStride, int dtOffset, DeviceBuffer dtBias,
+                     DeviceBuffer aLog, DeviceBuffer dSkip, float dtMin, float dtMax, DeviceBuffer state, DeviceBuffer y,
+                     int batch, int nHeads, int nGroups) {
+        checkGroups(nHeads, nGroups);
+        long groups = (long) batch * nHeads * Math.ceilDiv(headDim, SsdKernels.TY);
+        q.launch(stateStep, WorkerGrid.of1D(groups * SsdKernels.LOCAL, SsdKernels.LOCAL), xbc, dtRaw, dtStride,
+                dtOffset, dtBias, aLog, dSkip, dtMin, dtMax, state, y, batch, nHeads, nGroups);
+    }
+
+    private static void checkGroups(int nHeads, int nGroups) {
+        if (nGroups <= 0 || nHeads % nGroups != 0) {
+            throw new IllegalArgumentException("nHeads (" + nHeads + ") must be a multiple of nGroups (" + nGroups + ")");
+        }
+    }
+}
