@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The Mamba-2 SSD on the GPU machine: every suite (SSD included) on CUDA and OpenCL-on-NVIDIA, then
+# the SSD prefill at mamba2-2.7b's shape (docs/gpu.md, docs/performance.md).
+# Runs ON the device machine from the repo root: bash bench/gpu/run-ssd.sh (carry .device)
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+OUT=${OUT:-/tmp/out}
+mkdir -p "$OUT"
+export JAVA_OPTS="-XX:ErrorFile=$OUT/hs_err_%p.log -Xmx48g ${JAVA_OPTS:-}"
+{
+    nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv
+    for device in cuda:0 opencl; do
+        echo "### verify $device"
+        timeout 150 bash scripts/device-run.sh cli verify --device "$device" | grep -E "^==|FAIL|Ssd|passed"
+        echo "### exit ${PIPESTATUS[0]}"
+    done
+    for device in cuda:0 opencl; do
+        echo "### SsdBench $device"
+        timeout 200 bash scripts/device-run.sh dev.mambajvm.bench.SsdBench "$device"
+        echo "### exit $?"
+    done
+} 2>&1 | grep -v "^WARNING: Using incubator\|OpenJDK VM warning" | tee "$OUT/ssd.log"
