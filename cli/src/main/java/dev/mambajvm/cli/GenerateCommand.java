@@ -128,7 +128,7 @@ public final class GenerateCommand implements Callable<Integer> {
             if (ids.length == 0) {
                 throw new ParameterException(cl, "--prompt encodes to no tokens: give the text to continue");
             }
-            ModelArgs.checkVocab(cl, "--prompt: token", ids, vocab);
+            ModelArgs.checkEncoded(cl, "--prompt", ids, vocab);
         }
         if (tokenizer == null && ModelArgs.hasTokenizer(model)) {
             tokenizer = Tokenizer.load(model);

@@ -59,15 +59,20 @@ final class ModelArgs {
                         + " integers, e.g. 1,2,3)");
             }
         }
-        checkVocab(cl, option, ids, vocab);
+        checkVocab(cl, option + ": ", ids, vocab, "");
         return ids;
     }
 
-    /** Every id in 0..vocab−1, else a usage error naming the first one outside. */
-    static void checkVocab(CommandLine cl, String what, int[] ids, int vocab) {
+    /** Ids of a text encoded by DIR/tokenizer.json must be in the model's vocabulary too. */
+    static void checkEncoded(CommandLine cl, String option, int[] ids, int vocab) {
+        checkVocab(cl, option + ": token ", ids, vocab, " (tokenizer.json has more tokens than the model: is it this model's?)");
+    }
+
+    /** Every id in 0..vocab−1, else a usage error naming the first one outside: prefix + id + " is outside ..." + hint. */
+    static void checkVocab(CommandLine cl, String prefix, int[] ids, int vocab, String hint) {
         for (int id : ids) {
             if (id < 0 || id >= vocab) {
-                throw new ParameterException(cl, what + ": " + id + " is outside the vocabulary (0.." + (vocab - 1) + ")");
+                throw new ParameterException(cl, prefix + id + " is outside the vocabulary (0.." + (vocab - 1) + ")" + hint);
             }
         }
     }

@@ -91,7 +91,7 @@ public final class PerplexityCommand implements Callable<Integer> {
             }
             var tokenizer = ModelArgs.tokenizer(cl, model, "--file");
             ids = tokenizer.encode(Files.readString(input.file, StandardCharsets.UTF_8));
-            ModelArgs.checkVocab(cl, "--file: token", ids, vocab);
+            ModelArgs.checkEncoded(cl, "--file", ids, vocab);
         }
         if (ids.length < 2) {
             throw new ParameterException(cl, (input.tokenIds != null ? "--token-ids" : "--file") + " gives "

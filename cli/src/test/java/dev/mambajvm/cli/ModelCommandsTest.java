@@ -53,7 +53,7 @@ class ModelCommandsTest {
         return ids.stream().map(String::valueOf).collect(Collectors.joining(","));
     }
 
-    static MambaCliTest.Run run(String stdin, String... args) {
+    static MambaCliTest.Run runWithStdin(String stdin, String... args) {
         CommandLine.IFactory factory = new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> cls) throws Exception {
@@ -74,7 +74,7 @@ class ModelCommandsTest {
     }
 
     static MambaCliTest.Run run(String... args) {
-        return run(null, args);
+        return runWithStdin(null, args);
     }
 
     /** A usage error: exit 2, nothing on stdout, one line on stderr containing {@code message}. */
@@ -231,7 +231,7 @@ class ModelCommandsTest {
         assertEquals(a.get("token_ids"), b.get("token_ids"));
         assertTrue(b.get("text") instanceof String s && !s.isEmpty(), text.out());
         // Streaming prints the same text; the prompt can also come from stdin.
-        MambaCliTest.Run streamed = run("a b c", "generate", "--model", dir.toString(), "--prompt", "-",
+        MambaCliTest.Run streamed = runWithStdin("a b c", "generate", "--model", dir.toString(), "--prompt", "-",
                 "--max-tokens", "6", "--temperature", "0", "--device", "jvm");
         assertEquals(0, streamed.code(), streamed.err());
         assertEquals(b.get("text") + "\n", streamed.out());
