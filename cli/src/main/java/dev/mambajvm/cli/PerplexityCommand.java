@@ -28,11 +28,12 @@ import java.util.concurrent.Callable;
         versionProvider = VersionProvider.class,
         usageHelpAutoWidth = true,
         description = {
-                "Scores a text (or token ids) with a model: the mean negative log-likelihood (natural log,",
-                "in nats) of tokens 2..N, each predicted from the tokens before it (N-1 predictions: the",
-                "first token is only context), and perplexity = exp(mean NLL). The log-softmax is taken in",
-                "double on the host from the model's logits. The whole input goes through one prefill (no",
-                "sliding window yet): memory grows with N x vocabulary, so keep inputs to a few thousand tokens.",
+                "Scores a text (or token ids) with a model: the mean negative log-likelihood",
+                "(natural log, in nats) of tokens 2..N, each predicted from the tokens before",
+                "it (N-1 predictions: the first token is only context), and perplexity =",
+                "exp(mean NLL). The log-softmax is taken in double on the host from the",
+                "model's logits. The whole input goes through one prefill (no sliding window",
+                "yet): memory grows with N x vocabulary; keep inputs to a few thousand tokens.",
         },
         footerHeading = "%nExamples:%n",
         footer = {
@@ -42,7 +43,7 @@ import java.util.concurrent.Callable;
                 "    perplexity  19.55",
                 "  mamba-cli perplexity --model ./mamba-130m --token-ids 510,3158,8516 --json",
                 "    {\"tokens\":3,\"nll\":...,\"perplexity\":...}",
-                "  mamba-cli perplexity --model ./mamba-130m --file wiki.txt --device cuda:0 --verbose",
+                "  mamba-cli perplexity --model ./mamba-130m --file wiki.txt --verbose",
         })
 public final class PerplexityCommand implements Callable<Integer> {
 

@@ -153,6 +153,31 @@ class ModelCommandsTest {
                 "perplexity", "--model", tiny.toString(), "--file", text.toString());
     }
 
+    @Test
+    void perplexityOfAFileEqualsItsTokenIds(@TempDir Path dir) throws Exception {
+        for (String f : new String[]{"config.json", "model.safetensors"}) {
+            Files.copy(tiny.resolve(f), dir.resolve(f));
+        }
+        Files.copy(Path.of(ModelCommandsTest.class.getResource("/tokenizer/neox-style/tokenizer.json").toURI()),
+                dir.resolve("tokenizer.json"));
+        Path text = Files.writeString(dir.resolve("t.txt"), "a b c");   // [66, 313, 288] with the neox-style tokenizer
+        MambaCliTest.Run f = run("perplexity", "--model", dir.toString(), "--file", text.toString(), "--device", "jvm", "--json");
+        MambaCliTest.Run ids = run("perplexity", "--model", dir.toString(), "--token-ids", "66,313,288", "--device", "jvm", "--json");
+        assertEquals(0, f.code(), f.err());
+        assertTrue(f.out().startsWith("{\"tokens\":3,\"nll\":"), f.out());
+        assertEquals(ids.out(), f.out());
+        usageError("--file " + dir.resolve("missing.txt") + ": no such file",
+                "perplexity", "--model", dir.toString(), "--file", dir.resolve("missing.txt").toString());
+    }
+
+    @Test
+    void helpSaysWhatIsAveraged() {
+        MambaCliTest.Run r = run("perplexity", "--help");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("(N-1 predictions"), r.out());
+        assertTrue(r.out().contains("one prefill"), r.out());
+    }
+
     // ------------------------------------------------------------ generate
 
     @Test
