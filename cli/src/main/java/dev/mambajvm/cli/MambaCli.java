@@ -29,6 +29,8 @@ import java.util.concurrent.Callable;
                 KernelsCommand.class,
                 VerifyCommand.class,
                 TokenizeCommand.class,
+                GenerateCommand.class,
+                PerplexityCommand.class,
         },
         footerHeading = "%nExamples:%n",
         footer = {
@@ -38,6 +40,8 @@ import java.util.concurrent.Callable;
                 "  mamba-cli kernels --emit cuda VectorKernels.vectorAdd",
                 "  mamba-cli verify             run the kernel suite on every device",
                 "  mamba-cli tokenize --model DIR --text 'Hello'   ids and tokens of a text",
+                "  mamba-cli generate --model DIR --prompt 'Hi' --max-tokens 20 --temperature 0",
+                "  mamba-cli perplexity --model DIR --file text.txt   mean NLL and perplexity",
                 "  mamba-cli devices --help     help for one command",
                 "  mamba-cli --version          versions of mamba-cli and of Java",
         })

@@ -115,6 +115,16 @@ public final class MambaModel implements AutoCloseable {
         return vocab;
     }
 
+    /** Bytes of the weights as stored on the device (matrices in their checkpoint type, vectors as float32). */
+    public long weightBytes() {
+        return weights.bytes();
+    }
+
+    /** Bytes of one sequence's recurrent state on the device: conv + SSM state of every layer. */
+    public long stateBytesPerSequence() {
+        return ModelState.bytesPerSequence(config);
+    }
+
     /** A zero state (empty sequences) for {@code batch} slots. */
     public ModelState newState(int batch) {
         return new ModelState(device, config, batch);

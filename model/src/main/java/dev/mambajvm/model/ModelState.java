@@ -75,6 +75,19 @@ public final class ModelState implements AutoCloseable {
         return ssmSlotBytes;
     }
 
+    /**
+     * Device bytes of one sequence's recurrent state: per layer the conv state (dInner × (K−1)) and
+     * the SSM state (dInner × dState), float32. Constant whatever the sequence's length.
+     */
+    public static long bytesPerSequence(MambaConfig c) {
+        return 4L * c.intermediateSize() * ((c.convKernel() - 1) + c.stateSize()) * c.numLayers();
+    }
+
+    /** As {@link #bytesPerSequence(MambaConfig)}, for this state's slots. */
+    public long bytesPerSequence() {
+        return (convSlotBytes + ssmSlotBytes) * conv.length;
+    }
+
     /** Device bytes of the recurrent state (both kinds, all layers, all slots). */
     public long stateBytes() {
         return (convSlotBytes + ssmSlotBytes) * batch * conv.length;

@@ -1,0 +1,127 @@
+package dev.mambajvm.cli;
+
+import dev.mambajvm.backend.Device;
+import dev.mambajvm.backend.Devices;
+import dev.mambajvm.model.MambaModel;
+import dev.mambajvm.model.Perplexity;
+import dev.mambajvm.model.config.MambaConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code mamba-cli perplexity}: mean NLL and perplexity of a text or of token ids under a model. */
+@Command(name = "perplexity",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        usageHelpAutoWidth = true,
+        description = {
+                "Scores a text (or token ids) with a model: the mean negative log-likelihood",
+                "(natural log, in nats) of tokens 2..N, each predicted from the tokens before",
+                "it (N-1 predictions: the first token is only context), and perplexity =",
+                "exp(mean NLL). The log-softmax is taken in double on the host from the",
+                "model's logits. The whole input goes through one prefill (no sliding window",
+                "yet): memory grows with N x vocabulary; keep inputs to a few thousand tokens.",
+        },
+        footerHeading = "%nExamples:%n",
+        footer = {
+                "  mamba-cli perplexity --model ./mamba-130m --file wiki.txt",
+                "    tokens      1024",
+                "    mean NLL    2.9731 nats over 1023 predictions",
+                "    perplexity  19.55",
+                "  mamba-cli perplexity --model ./mamba-130m --token-ids 510,3158,8516 --json",
+                "    {\"tokens\":3,\"nll\":...,\"perplexity\":...}",
+                "  mamba-cli perplexity --model ./mamba-130m --file wiki.txt --verbose",
+        })
+public final class PerplexityCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "Checkpoint folder: config.json, model.safetensors (and tokenizer.json for --file).")
+    Path model;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
+
+    static final class Input {
+        @Option(names = "--file", paramLabel = "TEXT", description = "A UTF-8 text file, encoded with DIR/tokenizer.json.")
+        Path file;
+
+        @Option(names = "--token-ids", paramLabel = "IDS", description = "Comma-separated token ids, e.g. 1,2,3.")
+        String tokenIds;
+    }
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "auto",
+            description = "auto, jvm, cpu, opencl[:N] or cuda[:N] (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--json", description = "Print one JSON object {\"tokens\":N,\"nll\":X,\"perplexity\":Y} instead.")
+    boolean json;
+
+    @Option(names = "--verbose", description = "Also print, on stderr, the device, weight bytes, state bytes per"
+            + " sequence and peak device memory (when the backend reports it).")
+    boolean verbose;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        CommandLine cl = spec.commandLine();
+        PrintWriter out = cl.getOut();
+        PrintWriter err = cl.getErr();
+        MambaConfig config = ModelArgs.config(cl, model);
+        int vocab = config.paddedVocabSize();
+        int[] ids;
+        if (input.tokenIds != null) {
+            ids = ModelArgs.parseIds(cl, "--token-ids", input.tokenIds, vocab);
+        } else {
+            if (!Files.isRegularFile(input.file)) {
+                throw new ParameterException(cl, "--file " + input.file + ": no such file");
+            }
+            var tokenizer = ModelArgs.tokenizer(cl, model, "--file");
+            ids = tokenizer.encode(Files.readString(input.file, StandardCharsets.UTF_8));
+            ModelArgs.checkEncoded(cl, "--file", ids, vocab);
+        }
+        if (ids.length < 2) {
+            throw new ParameterException(cl, (input.tokenIds != null ? "--token-ids" : "--file") + " gives "
+                    + ids.length + " token" + (ids.length == 1 ? "" : "s") + ": perplexity needs at least 2 (the first"
+                    + " one is only context)");
+        }
+        Perplexity p;
+        try (Device d = Devices.open(device); MambaModel m = MambaModel.load(d, model)) {
+            if (verbose) {
+                ModelArgs.reportMemory(err, d, m);
+            }
+            p = Perplexity.of(m, ids);
+            if (verbose) {
+                ModelArgs.reportPeak(err, d);
+            }
+        }
+        if (json) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("tokens", p.tokens());
+            o.put("nll", p.nll());
+            o.put("perplexity", p.perplexity());
+            out.println(Json.write(o));
+        } else {
+            out.println("tokens      " + p.tokens());
+            out.println("mean NLL    " + String.format(Locale.ROOT, "%.6f", p.nll()) + " nats over "
+                    + (p.tokens() - 1) + " predictions");
+            out.println("perplexity  " + String.format(Locale.ROOT, "%.4f", p.perplexity()));
+        }
+        out.flush();
+        return 0;
+    }
+}
