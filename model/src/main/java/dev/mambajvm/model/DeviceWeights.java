@@ -17,7 +17,7 @@ import java.util.List;
 
 /**
  * The checkpoint's tensors on one device, uploaded once. Weight matrices (embeddings, in_proj,
- * x_proj, dt_proj, out_proj, lm_head) keep their stored type (f32, f16 or bf16: the GEMM/GEMV
+ * x_proj, dt_proj, out_proj, lm_head; Mamba-2's in_proj split in two) keep their stored type (f32, f16 or bf16: the GEMM/GEMV
  * kernels widen on load); the small per-channel vectors (norm weights, conv weight and bias, dt
  * bias, A_log, D) are converted to float32, the only type the norm, conv and scan kernels read
  * (a few KiB per layer).
@@ -37,18 +37,39 @@ public final class DeviceWeights implements AutoCloseable {
             Matrix outProj) {         // (hidden, dInner)
     }
 
+    /**
+     * One Mamba-2 block's weights. in_proj is stored split by rows into its z part and its xBC | dt
+     * part (two matrices, each contiguous in the checkpoint), so that z lands in its own contiguous
+     * buffer, as the gated norm reads it. convBias is null without use_conv_bias.
+     */
+    public record Layer2(
+            DeviceBuffer norm,        // (hidden)
+            Matrix zProj,             // (dInner, hidden): in_proj rows [0, dInner)
+            Matrix xbcDtProj,         // (dInner + 2·G·N + nHeads, hidden): in_proj rows [dInner, end)
+            DeviceBuffer convWeight,  // (dInner + 2·G·N, K)
+            DeviceBuffer convBias,    // (dInner + 2·G·N) or null
+            DeviceBuffer dtBias,      // (nHeads)
+            DeviceBuffer aLog,        // (nHeads)
+            DeviceBuffer d,           // (nHeads)
+            DeviceBuffer gateNorm,    // (dInner): mixer.norm.weight
+            Matrix outProj) {         // (hidden, dInner)
+    }
+
     private final List<DeviceBuffer> owned;
     private final Matrix embeddings;
     private final Matrix lmHead;
     private final DeviceBuffer normF;
     private final List<Layer> layers;
+    private final List<Layer2> layers2;
 
-    private DeviceWeights(List<DeviceBuffer> owned, Matrix embeddings, Matrix lmHead, DeviceBuffer normF, List<Layer> layers) {
+    private DeviceWeights(List<DeviceBuffer> owned, Matrix embeddings, Matrix lmHead, DeviceBuffer normF,
+                          List<Layer> layers, List<Layer2> layers2) {
         this.owned = owned;
         this.embeddings = embeddings;
         this.lmHead = lmHead;
         this.normF = normF;
         this.layers = layers;
+        this.layers2 = layers2;
     }
 
     /** Checks the checkpoint against its config ({@link WeightLayout}) and uploads it; waits for the copies. */
@@ -61,7 +82,25 @@ public final class DeviceWeights implements AutoCloseable {
             Matrix embeddings = up.matrix(TensorNames.EMBEDDINGS);
             Matrix lmHead = c.tieWordEmbeddings() ? embeddings : up.matrix(TensorNames.LM_HEAD);
             List<Layer> layers = new ArrayList<>();
-            for (int i = 0; i < c.numLayers(); i++) {
+            List<Layer2> layers2 = new ArrayList<>();
+            for (int i = 0; i < c.numLayers() && c.isMamba2(); i++) {
+                String m = "mixer.";
+                String inProj = TensorNames.layer(i, m + "in_proj.weight");
+                int inRows = Math.toIntExact(checkpoint.tensor(inProj).dim(0));
+                int dInner = c.intermediateSize();
+                layers2.add(new Layer2(
+                        up.floats(TensorNames.layer(i, "norm.weight")),
+                        up.matrixRows(inProj, 0, dInner),
+                        up.matrixRows(inProj, dInner, inRows),
+                        up.floats(TensorNames.layer(i, m + "conv1d.weight")),
+                        c.useConvBias() ? up.floats(TensorNames.layer(i, m + "conv1d.bias")) : null,
+                        up.floats(TensorNames.layer(i, m + "dt_bias")),
+                        up.floats(TensorNames.layer(i, m + "A_log")),
+                        up.floats(TensorNames.layer(i, m + "D")),
+                        up.floats(TensorNames.layer(i, m + "norm.weight")),
+                        up.matrix(TensorNames.layer(i, m + "out_proj.weight"))));
+            }
+            for (int i = 0; i < c.numLayers() && !c.isMamba2(); i++) {
                 String m = "mixer.";
                 layers.add(new Layer(
                         up.floats(TensorNames.layer(i, "norm.weight")),
@@ -77,7 +116,7 @@ public final class DeviceWeights implements AutoCloseable {
             }
             DeviceBuffer normF = up.floats(TensorNames.NORM_F);
             device.queue().finish();   // the mapped file and the staging arena must outlive the copies
-            return new DeviceWeights(owned, embeddings, lmHead, normF, List.copyOf(layers));
+            return new DeviceWeights(owned, embeddings, lmHead, normF, List.copyOf(layers), List.copyOf(layers2));
         } catch (RuntimeException e) {
             owned.forEach(DeviceBuffer::close);
             throw e;
@@ -88,13 +127,21 @@ public final class DeviceWeights implements AutoCloseable {
         /** A 2-D tensor as stored (f32/f16/bf16), straight from the mapped file. */
         Matrix matrix(String name) {
             Tensor t = checkpoint.tensor(name);
+            return matrixRows(name, 0, Math.toIntExact(t.dim(0)));
+        }
+
+        /** Rows [from, to) of a 2-D tensor as stored: a contiguous byte range of the mapped file. */
+        Matrix matrixRows(String name, int from, int to) {
+            Tensor t = checkpoint.tensor(name);
             int type = switch (t.dtype()) {
                 case F32 -> StorageType.F32;
                 case F16 -> StorageType.F16;
                 case BF16 -> StorageType.BF16;
                 default -> throw new IllegalStateException(name + ": " + t.dtype() + " is not a float type");
             };
-            return new Matrix(copy(t.data()), type, Math.toIntExact(t.dim(0)), Math.toIntExact(t.dim(1)));
+            long rowBytes = t.data().byteSize() / t.dim(0);
+            return new Matrix(copy(t.data().asSlice(from * rowBytes, (to - from) * rowBytes)), type, to - from,
+                    Math.toIntExact(t.dim(1)));
         }
 
         /** Any tensor converted to float32 (flattened). */
@@ -128,8 +175,14 @@ public final class DeviceWeights implements AutoCloseable {
         return normF;
     }
 
+    /** Mamba-1 blocks (empty for a Mamba-2 model). */
     public List<Layer> layers() {
         return layers;
+    }
+
+    /** Mamba-2 blocks (empty for a Mamba-1 model). */
+    public List<Layer2> layers2() {
+        return layers2;
     }
 
     /** Bytes on the device. */

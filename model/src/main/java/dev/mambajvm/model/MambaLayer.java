@@ -16,7 +16,7 @@ import dev.mambajvm.model.config.MambaConfig;
  * </pre>
  * x, z, dt, B and C are read in place (row strides), never copied out.
  */
-final class MambaLayer {
+final class MambaLayer implements Mixer {
     private final DeviceWeights.Layer w;
     private final int hidden;
     private final int dInner;
@@ -35,7 +35,8 @@ final class MambaLayer {
         this.xdblWidth = dtRank + 2 * dState;
     }
 
-    DeviceBuffer norm() {
+    @Override
+    public DeviceBuffer norm() {
         return w.norm();
     }
 
@@ -43,7 +44,8 @@ final class MambaLayer {
      * Prefill of {@code batch} sequences of {@code seqLen} tokens from a zero state (rows = batch·seqLen);
      * leaves the final states in convState (batch, dInner, K−1) and ssmState (batch, dInner, dState).
      */
-    void prefill(ModelKernels k, Activations a, DeviceBuffer convState, DeviceBuffer ssmState, int batch, int seqLen) {
+    @Override
+    public void prefill(ModelKernels k, Activations a, DeviceBuffer convState, DeviceBuffer ssmState, int batch, int seqLen) {
         int rows = batch * seqLen;
         k.linear(a.normed, hidden, w.inProj(), a.xz, rows);
         k.convPrefill(a.xz, xzWidth, 0, w.convWeight(), w.convBias(), a.u, convState, dInner, batch, seqLen);
@@ -55,7 +57,8 @@ final class MambaLayer {
     }
 
     /** One token for each of {@code batch} sequences (rows = batch); updates both states in place. */
-    void step(ModelKernels k, Activations a, DeviceBuffer convState, DeviceBuffer ssmState, int batch) {
+    @Override
+    public void step(ModelKernels k, Activations a, DeviceBuffer convState, DeviceBuffer ssmState, int batch) {
         k.matvec(w.inProj(), a.normed, hidden, a.xz, batch);
         k.convStep(convState, a.xz, xzWidth, 0, w.convWeight(), w.convBias(), a.u, dInner, batch);
         k.matvec(w.xProj(), a.u, dInner, a.xdbl, batch);

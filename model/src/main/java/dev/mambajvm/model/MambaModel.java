@@ -16,15 +16,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A Mamba-1 language model (transformers' MambaForCausalLM) on one device; one code path for every
- * backend (JVM, OpenCL, CUDA):
+ * A Mamba-1 or Mamba-2 language model (transformers' MambaForCausalLM, Mamba2ForCausalLM) on one
+ * device; one code path for every backend (JVM, OpenCL, CUDA), the mixer picked by the config's
+ * variant ({@link MambaLayer}, {@link Mamba2Layer}):
  * <pre>
  *   hidden = embeddings[ids]
  *   per block:  residual = residual + hidden (float32);  hidden = mixer(rmsnorm(residual) · norm.weight)
  *   logits = lm_head(rmsnorm(residual + hidden) · norm_f.weight)      lm_head tied to the embeddings
  * </pre>
  * A prompt is processed whole ({@link #forward}, {@link #prefill}: GEMMs, the conv over all tokens,
- * the chunked parallel scan), then one token at a time ({@link #decode}: GEMVs, the conv and scan
+ * the chunked parallel scan or Mamba-2's chunked SSD), then one token at a time ({@link #decode}: GEMVs, the conv and scan
  * recurrences), from a {@link ModelState} that holds each sequence's conv and SSM state.
  *
  * <pre>{@code
@@ -44,7 +45,7 @@ public final class MambaModel implements AutoCloseable {
     private final Device device;
     private final MambaConfig config;
     private final DeviceWeights weights;
-    private final List<MambaLayer> layers;
+    private final List<Mixer> layers;
     private final ModelKernels k;
     private final int hidden;
     private final int vocab;
@@ -57,12 +58,15 @@ public final class MambaModel implements AutoCloseable {
         this.hidden = config.hiddenSize();
         this.vocab = config.paddedVocabSize();
         this.eps = (float) config.layerNormEpsilon();
-        List<MambaLayer> ls = new ArrayList<>();
+        List<Mixer> ls = new ArrayList<>();
         for (DeviceWeights.Layer w : weights.layers()) {
             ls.add(new MambaLayer(config, w));
         }
+        for (DeviceWeights.Layer2 w : weights.layers2()) {
+            ls.add(new Mamba2Layer(config, w));
+        }
         this.layers = List.copyOf(ls);
-        this.k = new ModelKernels(device, config.stateSize(), config.convKernel());
+        this.k = new ModelKernels(device, config);
     }
 
     /** Loads the checkpoint directory (config.json, safetensors) onto {@code device}. */
@@ -84,12 +88,20 @@ public final class MambaModel implements AutoCloseable {
         }
     }
 
-    /** What this implementation runs: Mamba-1 with RMSNorm and no in/out_proj biases. */
+    /**
+     * What this implementation runs: Mamba-1 and Mamba-2 with RMSNorm and no in/out_proj biases;
+     * Mamba-2 with the gated norm applied after the gate (transformers' Mamba2Mixer) and
+     * nHeads · headDim = dInner.
+     */
     static void requireSupported(Path directory, MambaConfig c) {
         String why = null;
-        if (c.variant() == Variant.MAMBA2) {
-            why = "Mamba-2 (model_type \"mamba2\") is not supported yet: it needs the SSD scan kernel, which is "
-                    + "being written; only Mamba-1 (model_type \"mamba\") runs for now";
+        if (c.variant() == Variant.MAMBA2 && !c.gatedRmsNorm()) {
+            why = "Mamba-2 without the gated RMSNorm (rmsnorm = false) is not supported yet";
+        } else if (c.variant() == Variant.MAMBA2 && c.normBeforeGate()) {
+            why = "Mamba-2 with norm_before_gate = true is not supported yet";
+        } else if (c.variant() == Variant.MAMBA2 && c.numHeads() * c.headDim() != c.intermediateSize()) {
+            why = "Mamba-2 with num_heads * head_dim (" + c.numHeads() + " * " + c.headDim()
+                    + ") != intermediate size (" + c.intermediateSize() + ") is not supported";
         } else if (c.variant() == Variant.FALCON_MAMBA) {
             why = "Falcon-Mamba (model_type \"falcon_mamba\") is not supported yet (its mixer adds RMS norms on B, C and dt)";
         } else if (c.useBias()) {
@@ -217,7 +229,7 @@ public final class MambaModel implements AutoCloseable {
             // hidden (rows, H) = embeddings[ids]
             k.embed(a.ids, weights.embeddings(), a.hidden, rows);
             for (int i = 0; i < layers.size(); i++) {
-                MambaLayer layer = layers.get(i);
+                Mixer layer = layers.get(i);
                 // residual (rows, H) = hidden (block 0) or residual + hidden; normed = rmsnorm(residual) · norm.weight
                 k.rmsNorm(a.hidden, a.residual, layer.norm(), a.normed, rows, hidden, eps,
                         i == 0 ? RmsNorm.START_RESIDUAL : RmsNorm.ADD_RESIDUAL);
@@ -260,7 +272,7 @@ public final class MambaModel implements AutoCloseable {
         // hidden (b, H) = embeddings[tokens]
         k.embed(a.ids, weights.embeddings(), a.hidden, b);
         for (int i = 0; i < layers.size(); i++) {
-            MambaLayer layer = layers.get(i);
+            Mixer layer = layers.get(i);
             // residual (b, H) = hidden (block 0) or residual + hidden; normed = rmsnorm(residual) · norm.weight
             k.rmsNorm(a.hidden, a.residual, layer.norm(), a.normed, b, hidden, eps,
                     i == 0 ? RmsNorm.START_RESIDUAL : RmsNorm.ADD_RESIDUAL);

@@ -14,6 +14,8 @@ import dev.mambajvm.kernels.mamba.RmsNorm;
 import dev.mambajvm.kernels.mamba.Sampling;
 import dev.mambajvm.kernels.mamba.StorageType;
 import dev.mambajvm.kernels.scan.SelectiveScan;
+import dev.mambajvm.kernels.ssd.Ssd;
+import dev.mambajvm.model.config.MambaConfig;
 import dev.mambajvm.lang.spec.KernelSpec;
 
 import java.util.HashMap;
@@ -38,7 +40,8 @@ final class ModelKernels {
     private final Queue q;
     private final Map<String, CompiledKernel> compiled = new HashMap<>();
     private final int convWidth;
-    final SelectiveScan scan;
+    final SelectiveScan scan;   // Mamba-1, null for Mamba-2
+    final Ssd ssd;              // Mamba-2, null for Mamba-1
     // Group sizes of the kernels that reduce or tile in local memory. GPU/OpenCL: the sizes the
     // kernels were tuned for (docs/kernels.md). JVM backend: a kernel with barriers runs each item
     // of a group as a virtual thread meeting at a phaser, so small groups (one item for the
@@ -49,11 +52,12 @@ final class ModelKernels {
     private final int tile;   // tileM = tileN
     private final int reg;    // regM = regN
 
-    ModelKernels(Device device, int dState, int convWidth) {
+    ModelKernels(Device device, MambaConfig c) {
         this.device = device;
         this.q = device.queue();
-        this.convWidth = convWidth;
-        this.scan = new SelectiveScan(device, dState, SCAN_CHUNK);
+        this.convWidth = c.convKernel();
+        this.scan = c.isMamba2() ? null : new SelectiveScan(device, c.stateSize(), SCAN_CHUNK);
+        this.ssd = c.isMamba2() ? new Ssd(device, c.headDim(), c.stateSize(), c.chunkSize()) : null;
         boolean jvm = device.kind() == BackendKind.JVM;
         normGroup = jvm ? 1 : 256;
         argmaxGroup = jvm ? 1 : 256;
@@ -84,6 +88,17 @@ final class ModelKernels {
         q.launch(kernel(RmsNorm.class, "rmsNorm", Map.of("hiddenType", StorageType.F32, "groupSize", normGroup)),
                 WorkerGrid.of1D((long) rows * normGroup, normGroup),
                 hidden, hidden, hidden, residual, weight, out, d, eps, mode);
+    }
+
+    /**
+     * Mamba-2's gated norm: out (rows, dInner) = rmsnorm over groups of {@code groupWidth} channels of
+     * y · silu(z), times weight (dInner); y, z contiguous (rows, dInner).
+     */
+    void gatedRmsNorm(DeviceBuffer y, DeviceBuffer z, DeviceBuffer weight, DeviceBuffer out,
+                      int rows, int dInner, int groupWidth, float eps) {
+        q.launch(kernel(RmsNorm.class, "gatedRmsNorm", Map.of("groupSize", normGroup)),
+                WorkerGrid.of1D((long) rows * (dInner / groupWidth) * normGroup, normGroup),
+                y, z, weight, out, dInner, groupWidth, eps);
     }
 
     /** c (m, w.rows) = a (m, w.cols) · wᵀ; row i of a starts at a[i · aStride]. Prefill (GEMM). */

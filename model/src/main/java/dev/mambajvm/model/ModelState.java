@@ -11,8 +11,9 @@ import java.util.List;
 
 /**
  * The recurrent state of {@code batch} sequences ("slots"): per layer a conv state
- * (batch, dInner, K−1) (the last K−1 conv inputs, oldest first) and an SSM state
- * (batch, dInner, dState). Constant memory per sequence, whatever its length. Starts at zero
+ * (batch, convChannels, K−1) (the last K−1 conv inputs, oldest first; convChannels = dInner for
+ * Mamba-1, dInner + 2·nGroups·dState (x, B and C) for Mamba-2) and an SSM state (batch, dInner,
+ * dState) (Mamba-1) or (batch, nHeads, headDim, dState) (Mamba-2). Constant memory per sequence, whatever its length. Starts at zero
  * (an empty sequence). Also holds the decode work buffers, so a decode step allocates nothing.
  */
 public final class ModelState implements AutoCloseable {
@@ -30,8 +31,10 @@ public final class ModelState implements AutoCloseable {
         }
         this.batch = batch;
         int layers = c.numLayers();
-        convSlotBytes = 4L * c.intermediateSize() * (c.convKernel() - 1);
-        ssmSlotBytes = 4L * c.intermediateSize() * c.stateSize();
+        long convChannels = c.isMamba2() ? c.intermediateSize() + 2L * c.nGroups() * c.stateSize() : c.intermediateSize();
+        convSlotBytes = 4L * convChannels * (c.convKernel() - 1);
+        ssmSlotBytes = c.isMamba2() ? 4L * c.numHeads() * c.headDim() * c.stateSize()
+                : 4L * c.intermediateSize() * c.stateSize();
         conv = new DeviceBuffer[layers];
         ssm = new DeviceBuffer[layers];
         try (Arena arena = Arena.ofConfined()) {
@@ -56,12 +59,12 @@ public final class ModelState implements AutoCloseable {
         return batch;
     }
 
-    /** Layer {@code layer}'s conv state, (batch, dInner, K−1). */
+    /** Layer {@code layer}'s conv state, (batch, convChannels, K−1). */
     DeviceBuffer conv(int layer) {
         return conv[layer];
     }
 
-    /** Layer {@code layer}'s SSM state, (batch, dInner, dState). */
+    /** Layer {@code layer}'s SSM state, (batch, dInner, dState) or (batch, nHeads, headDim, dState). */
     DeviceBuffer ssm(int layer) {
         return ssm[layer];
     }

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.mambajvm.model.config.MambaConfig;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -24,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The Mamba-1 model on the tiny transformers fixture (2 layers, hidden 64, dInner 128, dState 16,
  * vocab 512), against transformers' float64 logits and greedy generation, on the JVM backend and
- * on the first OpenCL device (PoCL in CI).
+ * on the first OpenCL device (PoCL in CI). {@link Mamba2ModelTest} runs the same tests on the
+ * Mamba-2 fixture.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MambaModelTest {
@@ -40,9 +43,14 @@ class MambaModelTest {
         return Path.of(MambaModelTest.class.getResource("/fixtures/hf/" + name).toURI());
     }
 
+    /** The fixture under fixtures/hf the tests run on. */
+    String fixtureName() {
+        return "mamba1-tiny";
+    }
+
     @BeforeAll
     void load() throws Exception {
-        Path dir = fixture("mamba1-tiny");
+        Path dir = fixture(fixtureName());
         Map<String, Object> golden = JsonFiles.readObject("golden.json", Files.readAllBytes(dir.resolve("golden.json")));
         List<?> ids = (List<?>) golden.get("input_ids");
         inputIds = new int[ids.size()][];
@@ -234,9 +242,16 @@ class MambaModelTest {
     }
 
     @Test
-    void mamba2IsRefusedClearly() throws Exception {
+    void unsupportedConfigsAreRefusedClearly() throws Exception {
+        MambaConfig m2 = MambaConfig.read(fixture("mamba2-tiny"));
+        MambaConfig beforeGate = new MambaConfig(m2.variant(), m2.format(), m2.hiddenSize(), m2.numLayers(),
+                m2.vocabSize(), m2.padVocabSizeMultiple(), m2.stateSize(), m2.intermediateSize(), m2.convKernel(),
+                m2.timeStepRank(), m2.useBias(), m2.useConvBias(), m2.layerNormEpsilon(), m2.rmsNorm(),
+                m2.residualInFp32(), m2.tieWordEmbeddings(), m2.mixerRmsEps(), m2.nGroups(), m2.headDim(),
+                m2.numHeads(), m2.chunkSize(), m2.timeStepLimitMin(), m2.timeStepLimitMax(), m2.gatedRmsNorm(), true);
         var e = assertThrows(UnsupportedOperationException.class,
-                () -> MambaModel.load(devices.get("jvm"), fixture("mamba2-tiny")));
-        assertTrue(e.getMessage().contains("Mamba-2") && e.getMessage().contains("not supported yet"), e.getMessage());
+                () -> MambaModel.requireSupported(Path.of("x"), beforeGate));
+        assertTrue(e.getMessage().contains("norm_before_gate") && e.getMessage().contains("not supported"),
+                e.getMessage());
     }
 }
