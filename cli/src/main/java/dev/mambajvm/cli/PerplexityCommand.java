@@ -38,9 +38,9 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {
                 "  mamba-cli perplexity --model ./mamba-130m --file wiki.txt",
-                "    tokens      1024",
-                "    mean NLL    2.9731 nats over 1023 predictions",
-                "    perplexity  19.55",
+                "    tokens      N",
+                "    mean NLL    X nats over N-1 predictions",
+                "    perplexity  exp(X)",
                 "  mamba-cli perplexity --model ./mamba-130m --token-ids 510,3158,8516 --json",
                 "    {\"tokens\":3,\"nll\":...,\"perplexity\":...}",
                 "  mamba-cli perplexity --model ./mamba-130m --file wiki.txt --verbose",
