@@ -30,36 +30,28 @@ final class HostData {
     }
 
     static DeviceBuffer upload(Device d, float[] values) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment host = arena.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, values.length));
-            MemorySegment.copy(values, 0, host, ValueLayout.JAVA_FLOAT, 0, values.length);
-            DeviceBuffer b = d.allocate(host.byteSize());
-            d.queue().upload(host, b);
-            d.queue().finish();
-            return b;
-        }
+        return upload(d, MemorySegment.ofArray(values));
     }
 
     static DeviceBuffer upload(Device d, short[] values) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment host = arena.allocate(ValueLayout.JAVA_SHORT, Math.max(1, values.length));
-            MemorySegment.copy(values, 0, host, ValueLayout.JAVA_SHORT, 0, values.length);
-            DeviceBuffer b = d.allocate(host.byteSize());
-            d.queue().upload(host, b);
-            d.queue().finish();
-            return b;
-        }
+        return upload(d, MemorySegment.ofArray(values));
     }
 
     static DeviceBuffer upload(Device d, int[] values) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment host = arena.allocate(ValueLayout.JAVA_INT, Math.max(1, values.length));
-            MemorySegment.copy(values, 0, host, ValueLayout.JAVA_INT, 0, values.length);
-            DeviceBuffer b = d.allocate(host.byteSize());
+        return upload(d, MemorySegment.ofArray(values));
+    }
+
+    /**
+     * A new device buffer holding {@code host} (at least one byte: a zero-length buffer is still a
+     * real allocation). Heap segments are staged through native memory by the backends.
+     */
+    private static DeviceBuffer upload(Device d, MemorySegment host) {
+        DeviceBuffer b = d.allocate(Math.max(1, host.byteSize()));
+        if (host.byteSize() > 0) {
             d.queue().upload(host, b);
             d.queue().finish();
-            return b;
         }
+        return b;
     }
 
     static int[] downloadInts(Device d, DeviceBuffer b, int n) {
