@@ -4,9 +4,7 @@ import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
 import dev.mambajvm.lang.BFloat16;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Random;
 
 /**
@@ -54,13 +52,18 @@ final class HostData {
         return b;
     }
 
-    static int[] downloadInts(Device d, DeviceBuffer b, int n) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment host = arena.allocate(ValueLayout.JAVA_INT, Math.max(1, n));
+    /** The first {@code host.byteSize()} bytes of {@code b}, waited for. */
+    private static void download(Device d, DeviceBuffer b, MemorySegment host) {
+        if (host.byteSize() > 0) {
             d.queue().download(b, host);
             d.queue().finish();
-            return host.toArray(ValueLayout.JAVA_INT);
         }
+    }
+
+    static int[] downloadInts(Device d, DeviceBuffer b, int n) {
+        int[] a = new int[n];
+        download(d, b, MemorySegment.ofArray(a));
+        return a;
     }
 
     static DeviceBuffer poisonedInts(Device d, int n) {
@@ -97,21 +100,15 @@ final class HostData {
     }
 
     static float[] downloadFloats(Device d, DeviceBuffer b, int n) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment host = arena.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, n));
-            d.queue().download(b, host);
-            d.queue().finish();
-            return host.toArray(ValueLayout.JAVA_FLOAT);
-        }
+        float[] a = new float[n];
+        download(d, b, MemorySegment.ofArray(a));
+        return a;
     }
 
     static short[] downloadShorts(Device d, DeviceBuffer b, int n) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment host = arena.allocate(ValueLayout.JAVA_SHORT, Math.max(1, n));
-            d.queue().download(b, host);
-            d.queue().finish();
-            return host.toArray(ValueLayout.JAVA_SHORT);
-        }
+        short[] a = new short[n];
+        download(d, b, MemorySegment.ofArray(a));
+        return a;
     }
 
     static short[] toHalf(float[] a) {
