@@ -12,6 +12,7 @@ import dev.mambajvm.model.tokenizer.Tokenizer;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -86,17 +87,12 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "Seed of the sampler (default: a fresh one, printed on stderr). Ignored when greedy.")
     Long seed;
 
-    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "auto",
-            description = "auto, jvm, cpu, opencl[:N] or cuda[:N] (default: ${DEFAULT-VALUE}).")
-    String device;
-
     @Option(names = "--json", description = "Print one JSON object {\"token_ids\":[...],\"text\":\"...\",\"timings\":{...}}"
             + " at the end instead of streaming (\"text\" only with a tokenizer).")
     boolean json;
 
-    @Option(names = "--verbose", description = "Also print, on stderr, the device, weight bytes, state bytes per"
-            + " sequence and peak device memory (when the backend reports it).")
-    boolean verbose;
+    @Mixin
+    ModelRunOptions run;
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -149,13 +145,11 @@ public final class GenerateCommand implements Callable<Integer> {
         Generator.Result r;
         long loadNanos;
         StringBuilder text = new StringBuilder();
-        try (Device d = Devices.open(device)) {
+        try (Device d = Devices.open(run.device)) {
             long t0 = System.nanoTime();
             try (MambaModel m = MambaModel.load(d, model)) {
                 loadNanos = System.nanoTime() - t0;
-                if (verbose) {
-                    ModelArgs.reportMemory(err, d, m);
-                }
+                run.reportLoaded(err, d, m);
                 StreamingDecoder decoder = tokenizer == null ? null : tokenizer.streamingDecoder(true);
                 boolean[] first = {true};
                 r = Generator.generate(m, ids, maxTokens, sampler, eos, id -> {
@@ -178,9 +172,7 @@ public final class GenerateCommand implements Callable<Integer> {
                     out.println();
                     out.flush();
                 }
-                if (verbose) {
-                    ModelArgs.reportPeak(err, d);
-                }
+                run.reportFinished(err, d);
             }
         }
         err.println(timings(r, loadNanos, d(sampler)));

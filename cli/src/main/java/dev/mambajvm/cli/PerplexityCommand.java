@@ -8,6 +8,7 @@ import dev.mambajvm.model.config.MambaConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -62,16 +63,11 @@ public final class PerplexityCommand implements Callable<Integer> {
         String tokenIds;
     }
 
-    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "auto",
-            description = "auto, jvm, cpu, opencl[:N] or cuda[:N] (default: ${DEFAULT-VALUE}).")
-    String device;
-
     @Option(names = "--json", description = "Print one JSON object {\"tokens\":N,\"nll\":X,\"perplexity\":Y} instead.")
     boolean json;
 
-    @Option(names = "--verbose", description = "Also print, on stderr, the device, weight bytes, state bytes per"
-            + " sequence and peak device memory (when the backend reports it).")
-    boolean verbose;
+    @Mixin
+    ModelRunOptions run;
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -100,14 +96,10 @@ public final class PerplexityCommand implements Callable<Integer> {
                     + " one is only context)");
         }
         Perplexity p;
-        try (Device d = Devices.open(device); MambaModel m = MambaModel.load(d, model)) {
-            if (verbose) {
-                ModelArgs.reportMemory(err, d, m);
-            }
+        try (Device d = Devices.open(run.device); MambaModel m = MambaModel.load(d, model)) {
+            run.reportLoaded(err, d, m);
             p = Perplexity.of(m, ids);
-            if (verbose) {
-                ModelArgs.reportPeak(err, d);
-            }
+            run.reportFinished(err, d);
         }
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();

@@ -1,0 +1,33 @@
+package dev.mambajvm.cli;
+
+import dev.mambajvm.backend.Device;
+import dev.mambajvm.model.MambaModel;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+
+/** The options every command that runs a model takes: where it runs, and whether to report memory. */
+final class ModelRunOptions {
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "auto",
+            description = "auto, jvm, cpu, opencl[:N] or cuda[:N] (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--verbose", description = "Also print, on stderr, the device, weight bytes, state bytes per"
+            + " sequence and peak device memory (when the backend reports it).")
+    boolean verbose;
+
+    /** With --verbose: the device, weight bytes and state bytes per sequence, once the model is loaded. */
+    void reportLoaded(PrintWriter err, Device d, MambaModel m) {
+        if (verbose) {
+            ModelArgs.reportMemory(err, d, m);
+        }
+    }
+
+    /** With --verbose: peak device memory, after the run. */
+    void reportFinished(PrintWriter err, Device d) {
+        if (verbose) {
+            ModelArgs.reportPeak(err, d);
+        }
+    }
+}
