@@ -43,9 +43,10 @@ final class ModelKernels {
     final SelectiveScan scan;   // Mamba-1, null for Mamba-2
     final Ssd ssd;              // Mamba-2, null for Mamba-1
     // Group sizes of the kernels that reduce or tile in local memory. GPU/OpenCL: the sizes the
-    // kernels were tuned for (docs/kernels.md). JVM backend: a kernel with barriers runs each item
-    // of a group as a virtual thread meeting at a phaser, so small groups (one item for the
-    // reductions, 16 for the GEMM) are what make it fast; the kernels and their results are the same.
+    // kernels were tuned for (docs/kernels.md). JVM backend: one item per group (the GEMM's 8x8
+    // tile is one item's 8x8 registers), which the JVM backend runs as a plain loop; a larger group
+    // with barriers runs each item as a virtual thread meeting at a phaser, many times slower. The
+    // kernels and their results are the same.
     private final int normGroup;
     private final int argmaxGroup;
     private final int matvecGroup;
@@ -62,8 +63,8 @@ final class ModelKernels {
         normGroup = jvm ? 1 : 256;
         argmaxGroup = jvm ? 1 : 256;
         matvecGroup = jvm ? 1 : 128;
-        tile = jvm ? 16 : 64;
-        reg = 4;
+        tile = jvm ? 8 : 64;
+        reg = jvm ? 8 : 4;
     }
 
     Queue queue() {

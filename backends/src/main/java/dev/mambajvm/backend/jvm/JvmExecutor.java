@@ -32,6 +32,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * <ul>
  *   <li>Without barriers a worker runs the group's items one after the other, reusing one
  *       {@link JvmKernelContext}: a plain loop, the cheapest correct execution.</li>
+ *   <li>With barriers but a single work-item per group, the same loop: a barrier among one item
+ *       orders nothing, so {@code localBarrier()} only counts. The model picks one-item groups for
+ *       the JVM backend (its reductions and tiles then run as plain loops, no thread per item).</li>
  *   <li>With barriers a worker starts one virtual thread per work-item and joins them: the items
  *       really run concurrently and meet at a {@link Phaser} of {@code localSize} parties, so
  *       {@code localBarrier()} means what it means on a GPU. Virtual threads park cheaply, so a
@@ -118,6 +121,8 @@ final class JvmExecutor implements AutoCloseable {
         final int[] local = new int[3];
         final long[] groups = new long[3];
         final boolean barriers;
+        /** Items run concurrently (barriers among several items); otherwise one after the other. */
+        final boolean concurrent;
         final int localSize;
         final MethodHandle workItem;
         final AtomicLong nextGroup = new AtomicLong();
@@ -140,6 +145,7 @@ final class JvmExecutor implements AutoCloseable {
                 }
             }
             this.localSize = grid.localSize();
+            this.concurrent = barriers && localSize > 1;
             if (barriers && localSize > MAX_BARRIER_GROUP) {
                 throw new IllegalArgumentException("kernel " + name + ": a work-group of " + localSize
                         + " items with barriers is too large (at most " + MAX_BARRIER_GROUP + ")");
@@ -148,24 +154,27 @@ final class JvmExecutor implements AutoCloseable {
 
         /** A worker: takes group numbers until none are left or something failed. */
         void work(long total) {
-            JvmKernelContext reused = barriers ? null : new JvmKernelContext(name, global, local);
+            JvmKernelContext reused = concurrent ? null : new JvmKernelContext(name, global, local);
+            // One group object (and its local arrays, re-poisoned) per worker for sequential groups:
+            // a decode GEMV runs thousands of one-item groups, each only a few hundred FMAs.
+            Group sequential = concurrent ? null : new Group(0, 0, 0, null, barriers);
             long g;
             while (failure.get() == null && (g = nextGroup.getAndIncrement()) < total) {
                 int gx = (int) (g % groups[0]);
                 long rest = g / groups[0];
                 int gy = (int) (rest % groups[1]);
                 int gz = (int) (rest / groups[1]);
-                if (barriers) {
+                if (concurrent) {
                     runConcurrently(gx, gy, gz);
                 } else {
-                    runSequentially(reused, gx, gy, gz);
+                    runSequentially(reused, sequential, gx, gy, gz);
                 }
             }
         }
 
-        /** No barriers: the items of the group in a plain loop on this thread, x fastest. */
-        private void runSequentially(JvmKernelContext ctx, int gx, int gy, int gz) {
-            Group group = new Group(gx, gy, gz, null);
+        /** No barriers, or a group of one item: the items in a plain loop on this thread, x fastest. */
+        private void runSequentially(JvmKernelContext ctx, Group group, int gx, int gy, int gz) {
+            group.restart(gx, gy, gz);
             ctx.enterGroup(group);
             for (int z = 0; z < local[2]; z++) {
                 for (int y = 0; y < local[1]; y++) {
@@ -174,7 +183,7 @@ final class JvmExecutor implements AutoCloseable {
                         try {
                             workItem.invokeExact((KernelContext) ctx);
                         } catch (Throwable t) {
-                            fail(ctx, group.id, ctx.localIds(), t);
+                            fail(ctx, group.id.clone(), ctx.localIds(), t);
                             return;
                         }
                     }
@@ -184,7 +193,7 @@ final class JvmExecutor implements AutoCloseable {
 
         /** Barriers: one virtual thread per item, meeting at the group's phaser. */
         private void runConcurrently(int gx, int gy, int gz) {
-            Group group = new Group(gx, gy, gz, new Phaser(localSize));
+            Group group = new Group(gx, gy, gz, new Phaser(localSize), true);
             JvmKernelContext[] items = new JvmKernelContext[localSize];
             Thread[] threads = new Thread[localSize];
             int i = 0;

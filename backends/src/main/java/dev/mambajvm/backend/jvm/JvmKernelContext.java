@@ -60,12 +60,15 @@ final class JvmKernelContext extends KernelContext {
     @Override
     public void localBarrier() {
         Phaser phaser = group.barrier;
-        if (phaser == null) {
+        if (!group.barriersDeclared) {
             // The descriptor decides how the group runs; a sequential group cannot wait for itself.
             throw new IllegalStateException("kernel " + kernel
                     + " calls localBarrier() but its descriptor says it does not use barriers");
         }
         barriers++;
+        if (phaser == null) {
+            return;   // a group of one item: nobody else to wait for
+        }
         // Phaser gives the memory guarantee a barrier needs: everything an item wrote before it
         // arrived happens-before what every item does after the phase advances. A negative phase
         // means the phaser was terminated because another item of the group failed: unwind.
@@ -86,17 +89,35 @@ final class JvmKernelContext extends KernelContext {
 
     /**
      * The state shared by the work-items of one work-group: its ids, its barrier (null when the
-     * kernel uses none and the items run one after the other) and its local memory.
+     * items run one after the other: the kernel uses none, or the group has one item) and its
+     * local memory.
      */
     static final class Group {
         final int[] id;
         final Phaser barrier;
+        /** Whether the kernel's descriptor declares barriers (a call is an error otherwise). */
+        final boolean barriersDeclared;
         /** The k-th local array allocated by the group's items; created by the first item to ask. */
         private final List<Object> locals = new ArrayList<>(2);
 
-        Group(int x, int y, int z, Phaser barrier) {
+        Group(int x, int y, int z, Phaser barrier, boolean barriersDeclared) {
             this.id = new int[]{x, y, z};
             this.barrier = barrier;
+            this.barriersDeclared = barriersDeclared;
+        }
+
+        /** Makes this the group (x, y, z), its local arrays poisoned again as if new. */
+        void restart(int x, int y, int z) {
+            id[0] = x;
+            id[1] = y;
+            id[2] = z;
+            for (Object a : locals) {
+                if (a instanceof float[] f) {
+                    Arrays.fill(f, Float.NaN);
+                } else {
+                    Arrays.fill((int[]) a, INT_POISON);
+                }
+            }
         }
 
         /**
