@@ -6,11 +6,13 @@ package dev.mambajvm.backend;
  * later replays, updates only the kernel nodes whose {@link Scalar} arguments changed; the other
  * backends re-issue the recorded launches.
  */
-public interface LaunchSequence extends AutoCloseable {
+public interface LaunchSequence extends LaunchTarget, AutoCloseable {
     /** Records a launch; arguments as for {@link Queue#launch}, {@link Scalar}s read at each replay. */
+    @Override
     void launch(CompiledKernel kernel, WorkerGrid grid, Object... args);
 
     /** Records a device-to-device copy. */
+    @Override
     void copy(DeviceBuffer src, DeviceBuffer dst, long bytes);
 
     /** Number of recorded steps. */

@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
  * {@link #upload}/{@link #download} must stay valid, and results are only visible, after
  * {@link #finish()}.
  */
-public interface Queue {
+public interface Queue extends LaunchTarget {
     /** Copies {@code src.byteSize()} bytes from host memory into the start of {@code dst}. */
     void upload(MemorySegment src, DeviceBuffer dst);
 
@@ -15,6 +15,7 @@ public interface Queue {
     void download(DeviceBuffer src, MemorySegment dst);
 
     /** Device-to-device copy of {@code bytes} bytes. */
+    @Override
     void copy(DeviceBuffer src, DeviceBuffer dst, long bytes);
 
     /**
@@ -24,6 +25,7 @@ public interface Queue {
      *
      * @throws IllegalArgumentException naming the parameter when an argument does not fit
      */
+    @Override
     void launch(CompiledKernel kernel, WorkerGrid grid, Object... args);
 
     /** Records a timing event after the work queued so far. */

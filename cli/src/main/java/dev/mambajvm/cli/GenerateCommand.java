@@ -150,6 +150,7 @@ public final class GenerateCommand implements Callable<Integer> {
             try (MambaModel m = MambaModel.load(d, model)) {
                 loadNanos = System.nanoTime() - t0;
                 run.reportLoaded(err, d, m);
+                run.reportDecode(err, d, m, sampler.isGreedy());
                 StreamingDecoder decoder = tokenizer == null ? null : tokenizer.streamingDecoder(true);
                 boolean[] first = {true};
                 r = Generator.generate(m, ids, maxTokens, sampler, eos, id -> {

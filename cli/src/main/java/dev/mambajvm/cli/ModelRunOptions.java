@@ -1,5 +1,6 @@
 package dev.mambajvm.cli;
 
+import dev.mambajvm.backend.BackendKind;
 import dev.mambajvm.backend.Device;
 import dev.mambajvm.model.MambaModel;
 import picocli.CommandLine.Option;
@@ -14,13 +15,23 @@ final class ModelRunOptions {
     String device;
 
     @Option(names = "--verbose", description = "Also print, on stderr, the device, weight bytes, state bytes per"
-            + " sequence and peak device memory (when the backend reports it).")
+            + " sequence, kernel launches per decoded token (generate) and peak device memory (when the backend"
+            + " reports it).")
     boolean verbose;
 
     /** With --verbose: the device, weight bytes and state bytes per sequence, once the model is loaded. */
     void reportLoaded(PrintWriter err, Device d, MambaModel m) {
         if (verbose) {
             ModelArgs.reportMemory(err, d, m);
+        }
+    }
+
+    /** With --verbose: the kernel launches of one decode step, and how they are issued. */
+    void reportDecode(PrintWriter err, Device d, MambaModel m, boolean greedy) {
+        if (verbose) {
+            err.println("decode step    " + m.decodeLaunchCount(greedy) + " kernel launches per token, recorded once and "
+                    + (d.kind() == BackendKind.CUDA ? "replayed as a CUDA Graph" : "re-issued per token"));
+            err.flush();
         }
     }
 

@@ -201,6 +201,21 @@ class ModelCommandsTest {
     }
 
     @Test
+    void verboseCountsTheDecodeLaunches() {
+        // 2 Mamba-1 layers: embedding, 2 x (norm, in_proj, conv, x_proj, scan with dt_proj, out_proj), norm_f,
+        // lm_head, and the argmax when greedy.
+        MambaCliTest.Run greedy = run("generate", "--model", tiny.toString(), "--prompt-ids", "331,155",
+                "--max-tokens", "2", "--temperature", "0", "--device", "jvm", "--verbose");
+        assertEquals(0, greedy.code(), greedy.err());
+        assertTrue(greedy.err().contains("decode step    16 kernel launches per token, recorded once and re-issued"),
+                greedy.err());
+        MambaCliTest.Run sampled = run("generate", "--model", tiny.toString(), "--prompt-ids", "331,155",
+                "--max-tokens", "2", "--temperature", "0.5", "--seed", "1", "--device", "jvm", "--verbose");
+        assertEquals(0, sampled.code(), sampled.err());
+        assertTrue(sampled.err().contains("decode step    15 kernel launches per token"), sampled.err());
+    }
+
+    @Test
     void streamsIdsWithoutATokenizer() {
         MambaCliTest.Run r = run("generate", "--model", tiny.toString(), "--prompt-ids", csv(greedyPrompt),
                 "--max-tokens", "5", "--temperature", "0", "--device", "jvm");

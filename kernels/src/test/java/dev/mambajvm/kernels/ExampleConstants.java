@@ -31,7 +31,6 @@ final class ExampleConstants {
         one("SelectiveScanKernels.chunkStates", Map.of("dState", 16, "chunkLen", 64));
         one("SelectiveScanKernels.chunkCarry", Map.of("dState", 16, "chunkLen", 64));
         one("SelectiveScanKernels.chunkOutputs", Map.of("dState", 16, "chunkLen", 64));
-        one("SelectiveScanKernels.stateUpdate", Map.of("dState", 16));
         // The Mamba-2 SSD (dev.mambajvm.kernels.ssd), Mamba-2 shapes: headdim 64, d_state 128, chunk 256
         Map<String, Integer> ssd = Map.of("headDim", 64, "dState", 128, "chunk", 256);
         one("SsdKernels.chunkCumsum", Map.of("chunk", 256));
@@ -52,7 +51,9 @@ final class ExampleConstants {
         List<Map<String, ? extends Number>> embed = new ArrayList<>();
         List<Map<String, ? extends Number>> matvec = new ArrayList<>();
         List<Map<String, ? extends Number>> linear = new ArrayList<>();
+        List<Map<String, ? extends Number>> scanStep = new ArrayList<>();
         for (int t : TYPES) {
+            scanStep.add(Map.of("dState", 16, "dtProjType", t));
             rms.add(Map.of("hiddenType", t, "groupSize", 256));
             embed.add(Map.of("tableType", t));
             matvec.add(Map.of("wType", t, "groupSize", 128, "unroll", 4, "batchTile", 1));
@@ -63,6 +64,7 @@ final class ExampleConstants {
         BY_KERNEL.put("Embedding.embed", embed);
         BY_KERNEL.put("MatVec.matvec", matvec);
         BY_KERNEL.put("Linear.linear", linear);
+        BY_KERNEL.put("SelectiveScanKernels.stateUpdate", scanStep);
     }
 
     private static void one(String kernel, Map<String, ? extends Number> constants) {

@@ -22,7 +22,7 @@ final class Activations implements AutoCloseable {
     final DeviceBuffer xz;         // (rows, 2·dInner): in_proj output, x | z
     final DeviceBuffer u;          // (rows, dInner): silu(conv(x)), the scan input
     final DeviceBuffer xdbl;       // (rows, dtRank + 2·dState): x_proj output, dt | B | C
-    final DeviceBuffer delta;      // (rows, dInner): dt_proj(dt) without bias
+    final DeviceBuffer delta;      // (rows, dInner): dt_proj(dt) without bias; null at decode (in the scan step)
     // Mamba-2 (null for Mamba-1):
     final DeviceBuffer z;          // (rows, dInner): the gate, in_proj rows [0, dInner)
     final DeviceBuffer xbcDt;      // (rows, convDim + nHeads): the rest of in_proj, xBC | dt
@@ -56,7 +56,7 @@ final class Activations implements AutoCloseable {
         xz = m2 ? null : alloc(device, (long) rows * 2 * di);
         u = m2 ? null : alloc(device, (long) rows * di);
         xdbl = m2 ? null : alloc(device, (long) rows * (c.timeStepRank() + 2L * c.stateSize()));
-        delta = m2 ? null : alloc(device, (long) rows * di);
+        delta = m2 || scanLen == 0 ? null : alloc(device, (long) rows * di);
         long convDim = di + 2L * c.nGroups() * c.stateSize();
         z = m2 ? alloc(device, (long) rows * di) : null;
         xbcDt = m2 ? alloc(device, rows * (convDim + c.numHeads())) : null;

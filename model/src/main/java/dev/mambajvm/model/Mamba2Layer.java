@@ -58,7 +58,7 @@ final class Mamba2Layer implements Mixer {
         k.linear(a.normed, hidden, w.zProj(), a.z, rows);
         k.linear(a.normed, hidden, w.xbcDtProj(), a.xbcDt, rows);
         k.convPrefill(a.xbcDt, xbcDtWidth, 0, w.convWeight(), w.convBias(), a.xbc, convState, convDim, batch, seqLen);
-        k.ssd.prefill(k.queue(), a.xbc, a.xbcDt, xbcDtWidth, convDim, w.dtBias(), w.aLog(), w.d(), dtMin, dtMax,
+        k.ssd.prefill(k.target(), a.xbc, a.xbcDt, xbcDtWidth, convDim, w.dtBias(), w.aLog(), w.d(), dtMin, dtMax,
                 a.ssdDt, a.ssdCum, a.ssdStates, a.ssdScores, ssmState, a.y, batch, seqLen, nHeads, nGroups);
         k.gatedRmsNorm(a.y, a.z, w.gateNorm(), a.gated, rows, dInner, normGroupWidth, normEps);
         k.linear(a.gated, dInner, w.outProj(), a.hidden, rows);
@@ -69,7 +69,7 @@ final class Mamba2Layer implements Mixer {
         k.matvec(w.zProj(), a.normed, hidden, a.z, batch);
         k.matvec(w.xbcDtProj(), a.normed, hidden, a.xbcDt, batch);
         k.convStep(convState, a.xbcDt, xbcDtWidth, 0, w.convWeight(), w.convBias(), a.xbc, convDim, batch);
-        k.ssd.step(k.queue(), a.xbc, a.xbcDt, xbcDtWidth, convDim, w.dtBias(), w.aLog(), w.d(), dtMin, dtMax,
+        k.ssd.step(k.target(), a.xbc, a.xbcDt, xbcDtWidth, convDim, w.dtBias(), w.aLog(), w.d(), dtMin, dtMax,
                 ssmState, a.y, batch, nHeads, nGroups);
         k.gatedRmsNorm(a.y, a.z, w.gateNorm(), a.gated, batch, dInner, normGroupWidth, normEps);
         k.matvec(w.outProj(), a.gated, dInner, a.hidden, batch);

@@ -14,7 +14,8 @@ import dev.mambajvm.model.config.MambaConfig;
  *   y     = scan(u, softplus(delta + dt_bias), A = −exp(A_log), B, C, D) · silu(z)
  *   out   = out_proj(y)
  * </pre>
- * x, z, dt, B and C are read in place (row strides), never copied out.
+ * x, z, dt, B and C are read in place (row strides), never copied out. At decode dt_proj runs
+ * inside the scan step (a row of it is only dtRank long: SelectiveScanKernels.stateUpdate).
  */
 final class MambaLayer implements Mixer {
     private final DeviceWeights.Layer w;
@@ -51,7 +52,7 @@ final class MambaLayer implements Mixer {
         k.convPrefill(a.xz, xzWidth, 0, w.convWeight(), w.convBias(), a.u, convState, dInner, batch, seqLen);
         k.linear(a.u, dInner, w.xProj(), a.xdbl, rows);
         k.linear(a.xdbl, xdblWidth, w.dtProj(), a.delta, rows);
-        k.scan.prefill(k.queue(), a.u, a.delta, w.dtBias(), w.aLog(), a.xdbl, xdblWidth, dtRank, dtRank + dState,
+        k.scan.prefill(k.target(), a.u, a.delta, w.dtBias(), w.aLog(), a.xdbl, xdblWidth, dtRank, dtRank + dState,
                 a.xz, xzWidth, dInner, w.d(), a.scanStates, a.scanDtSums, ssmState, a.y, batch, seqLen, dInner);
         k.linear(a.y, dInner, w.outProj(), a.hidden, rows);
     }
@@ -62,9 +63,9 @@ final class MambaLayer implements Mixer {
         k.matvec(w.inProj(), a.normed, hidden, a.xz, batch);
         k.convStep(convState, a.xz, xzWidth, 0, w.convWeight(), w.convBias(), a.u, dInner, batch);
         k.matvec(w.xProj(), a.u, dInner, a.xdbl, batch);
-        k.matvec(w.dtProj(), a.xdbl, xdblWidth, a.delta, batch);
-        k.scan.step(k.queue(), a.u, a.delta, w.dtBias(), w.aLog(), a.xdbl, xdblWidth, dtRank, dtRank + dState,
-                a.xz, xzWidth, dInner, w.d(), ssmState, a.y, batch, dInner);
+        k.scan.step(k.target(), a.u, a.xdbl, xdblWidth, dtRank, w.dtProj().buffer(), w.dtProj().type(), w.dtBias(),
+                w.aLog(), a.xdbl, xdblWidth, dtRank, dtRank + dState, a.xz, xzWidth, dInner, w.d(), ssmState, a.y, batch,
+                dInner);
         k.matvec(w.outProj(), a.y, dInner, a.hidden, batch);
     }
 }

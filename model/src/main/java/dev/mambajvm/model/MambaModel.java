@@ -1,8 +1,12 @@
 package dev.mambajvm.model;
 
+import dev.mambajvm.backend.CompiledKernel;
 import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
+import dev.mambajvm.backend.LaunchSequence;
+import dev.mambajvm.backend.LaunchTarget;
 import dev.mambajvm.backend.Queue;
+import dev.mambajvm.backend.WorkerGrid;
 import dev.mambajvm.kernels.mamba.RmsNorm;
 import dev.mambajvm.model.config.MambaConfig;
 import dev.mambajvm.model.config.Variant;
@@ -26,7 +30,10 @@ import java.util.List;
  * </pre>
  * A prompt is processed whole ({@link #forward}, {@link #prefill}: GEMMs, the conv over all tokens,
  * the chunked parallel scan or Mamba-2's chunked SSD), then one token at a time ({@link #decode}: GEMVs, the conv and scan
- * recurrences), from a {@link ModelState} that holds each sequence's conv and SSM state.
+ * recurrences), from a {@link ModelState} that holds each sequence's conv and SSM state. The decode
+ * step is recorded once per state as a {@link LaunchSequence} and replayed for every token (a CUDA
+ * Graph on CUDA): only the token ids go up before a replay and the logits (or argmax tokens) come
+ * down after it; {@link #decodeLaunchCount} says how many launches it holds.
  *
  * <pre>{@code
  * try (Device device = Devices.open("jvm"); MambaModel model = MambaModel.load(device, dir);
@@ -50,6 +57,7 @@ public final class MambaModel implements AutoCloseable {
     private final int hidden;
     private final int vocab;
     private final float eps;
+    private boolean decodeRecorded = true;
 
     private MambaModel(Device device, MambaConfig config, DeviceWeights weights) {
         this.device = device;
@@ -178,7 +186,7 @@ public final class MambaModel implements AutoCloseable {
     /** One token per slot (tokens.length == state.batch()); returns the next-token logits [batch][vocab]. */
     public float[][] decode(ModelState state, int[] tokens) {
         try (Arena host = Arena.ofConfined()) {
-            stepOnDevice(state, tokens, host);
+            stepOnDevice(state, tokens, false, host);
             return rows(download(state.decode.logits, (long) tokens.length * vocab, host), tokens.length);
         }
     }
@@ -186,9 +194,31 @@ public final class MambaModel implements AutoCloseable {
     /** As {@link #decode} but returns each slot's argmax token (computed on the device). */
     public int[] decodeGreedy(ModelState state, int[] tokens) {
         try (Arena host = Arena.ofConfined()) {
-            stepOnDevice(state, tokens, host);
-            k.argmax(state.decode.logits, state.decode.tokens, tokens.length, vocab);
+            stepOnDevice(state, tokens, true, host);
             return downloadInts(state.decode.tokens, tokens.length, host);
+        }
+    }
+
+    /**
+     * Whether {@link #decode} and {@link #decodeGreedy} replay the step recorded once per state (the
+     * default: a CUDA Graph on CUDA, the recorded launches re-issued elsewhere) or launch it anew at
+     * each token. Both launch the same kernels with the same arguments, so their results are equal;
+     * the eager path is there to compare against.
+     */
+    public void setDecodeRecorded(boolean recorded) {
+        this.decodeRecorded = recorded;
+    }
+
+    /**
+     * Kernel launches of one decode step (whatever the batch): the embedding, per layer the norm and
+     * the mixer's launches, the final norm and lm_head, and the argmax when {@code greedy}. Counted
+     * by recording the step, not from a formula.
+     */
+    public int decodeLaunchCount(boolean greedy) {
+        try (ModelState state = newState(1)) {
+            LaunchCounter counter = new LaunchCounter();
+            launchStep(k.into(counter), state, greedy);
+            return counter.launches;
         }
     }
 
@@ -260,28 +290,84 @@ public final class MambaModel implements AutoCloseable {
         }
     }
 
-    /** The decode forward pass for one token per slot; leaves the logits in state.decode.logits (batch, vocab). */
-    private void stepOnDevice(ModelState state, int[] tokens, Arena host) {
+    /**
+     * The decode step for one token per slot: uploads the tokens, then replays the state's recorded
+     * step (recording it on first use) or launches it; leaves the logits in state.decode.logits
+     * (batch, vocab) and, when {@code greedy}, their argmax in state.decode.tokens (batch).
+     */
+    private void stepOnDevice(ModelState state, int[] tokens, boolean greedy, Arena host) {
         int b = state.batch();
         if (tokens.length != b) {
             throw new IllegalArgumentException("decode takes one token per slot: " + b + " slots, got " + tokens.length);
         }
         checkIds(tokens);
+        // The one host-to-device transfer of a step, outside the recorded launches: they read a.ids.
+        k.queue().upload(ints(new int[][]{tokens}, host), state.decode.ids.slice(0, 4L * b));
+        if (decodeRecorded) {
+            recordedStep(state, greedy).replay();
+        } else {
+            launchStep(k, state, greedy);
+        }
+    }
+
+    /**
+     * The state's decode step, recorded on first use. The sequence holds the state's own buffers
+     * (its conv and SSM states, which prefill and {@link ModelState#reset} write in place, and its
+     * decode activations), so it stays valid for the state's life.
+     */
+    private LaunchSequence recordedStep(ModelState state, boolean greedy) {
+        LaunchSequence seq = state.recordedStep(this, greedy);
+        if (seq == null) {
+            seq = device.newSequence();
+            try {
+                launchStep(k.into(seq), state, greedy);
+            } catch (RuntimeException e) {
+                seq.close();
+                throw e;
+            }
+            state.keepRecordedStep(this, greedy, seq);
+        }
+        return seq;
+    }
+
+    /**
+     * The decode forward pass of one token per slot (ids in state.decode.ids), launched into {@code t}'s
+     * target: the queue (eager) or a sequence being recorded. Launches only: no transfers, no waits.
+     */
+    private void launchStep(ModelKernels t, ModelState state, boolean greedy) {
+        int b = state.batch();
         Activations a = state.decode;
-        k.queue().upload(ints(new int[][]{tokens}, host), a.ids.slice(0, 4L * b));
         // hidden (b, H) = embeddings[tokens]
-        k.embed(a.ids, weights.embeddings(), a.hidden, b);
+        t.embed(a.ids, weights.embeddings(), a.hidden, b);
         for (int i = 0; i < layers.size(); i++) {
             Mixer layer = layers.get(i);
             // residual (b, H) = hidden (block 0) or residual + hidden; normed = rmsnorm(residual) · norm.weight
-            k.rmsNorm(a.hidden, a.residual, layer.norm(), a.normed, b, hidden, eps,
+            t.rmsNorm(a.hidden, a.residual, layer.norm(), a.normed, b, hidden, eps,
                     i == 0 ? RmsNorm.START_RESIDUAL : RmsNorm.ADD_RESIDUAL);
             // hidden (b, H) = mixer(normed), conv and SSM states advanced by one token
-            layer.step(k, a, state.conv(i), state.ssm(i), b);
+            layer.step(t, a, state.conv(i), state.ssm(i), b);
         }
         // logits (b, vocab) = (rmsnorm(residual + hidden) · norm_f.weight) · lm_headᵀ
-        k.rmsNorm(a.hidden, a.residual, weights.normF(), a.normed, b, hidden, eps, RmsNorm.ADD_RESIDUAL);
-        k.matvec(weights.lmHead(), a.normed, hidden, a.logits, b);
+        t.rmsNorm(a.hidden, a.residual, weights.normF(), a.normed, b, hidden, eps, RmsNorm.ADD_RESIDUAL);
+        t.matvec(weights.lmHead(), a.normed, hidden, a.logits, b);
+        if (greedy) {
+            t.argmax(a.logits, a.tokens, b, vocab);
+        }
+    }
+
+    /** A launch target that only counts what is launched into it ({@link #decodeLaunchCount}). */
+    private static final class LaunchCounter implements LaunchTarget {
+        int launches;
+
+        @Override
+        public void launch(CompiledKernel kernel, WorkerGrid grid, Object... args) {
+            launches++;
+        }
+
+        @Override
+        public void copy(DeviceBuffer src, DeviceBuffer dst, long bytes) {
+            throw new IllegalStateException("the decode step makes no copies");
+        }
     }
 
     /** The common length of the prompts; checks the slots and the ids. */

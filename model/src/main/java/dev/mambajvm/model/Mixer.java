@@ -17,6 +17,10 @@ interface Mixer {
      */
     void prefill(ModelKernels k, Activations a, DeviceBuffer convState, DeviceBuffer ssmState, int batch, int seqLen);
 
-    /** One token for each of {@code batch} sequences (rows = batch); updates both states in place. */
+    /**
+     * One token for each of {@code batch} sequences (rows = batch); updates both states in place.
+     * Launches only, through {@code k}'s target (the decode step is recorded once and replayed):
+     * no transfers, no waits, nothing read back on the host.
+     */
     void step(ModelKernels k, Activations a, DeviceBuffer convState, DeviceBuffer ssmState, int batch);
 }

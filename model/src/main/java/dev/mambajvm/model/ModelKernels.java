@@ -4,6 +4,7 @@ import dev.mambajvm.backend.BackendKind;
 import dev.mambajvm.backend.CompiledKernel;
 import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
+import dev.mambajvm.backend.LaunchTarget;
 import dev.mambajvm.backend.Queue;
 import dev.mambajvm.backend.WorkerGrid;
 import dev.mambajvm.kernels.mamba.CausalConv1d;
@@ -27,6 +28,10 @@ import java.util.TreeMap;
  * helper per operation that picks the grid and orders the arguments. Shapes are row-major and
  * token-major: (rows, cols) with rows = batch·L at prefill and batch at decode. Everything here
  * is float32 except the weight matrices ({@link Matrix}), which keep their stored type.
+ *
+ * <p>The helpers launch into a {@link LaunchTarget}: the device's queue (prefill, run as issued)
+ * or, through {@link #into}, a {@link dev.mambajvm.backend.LaunchSequence} (the decode step,
+ * recorded once and replayed per token). So the layers have one code path for both.
  */
 final class ModelKernels {
     private static final int CONV_LOCAL = 64;
@@ -37,8 +42,10 @@ final class ModelKernels {
     static final int SCAN_CHUNK = 64;
 
     private final Device device;
-    private final Queue q;
-    private final Map<String, CompiledKernel> compiled = new HashMap<>();
+    private final Queue queue;
+    /** Where the helpers launch: the queue, or a sequence being recorded. */
+    private final LaunchTarget q;
+    private final Map<String, CompiledKernel> compiled;
     private final int convWidth;
     final SelectiveScan scan;   // Mamba-1, null for Mamba-2
     final Ssd ssd;              // Mamba-2, null for Mamba-1
@@ -55,7 +62,9 @@ final class ModelKernels {
 
     ModelKernels(Device device, MambaConfig c) {
         this.device = device;
-        this.q = device.queue();
+        this.queue = device.queue();
+        this.q = queue;
+        this.compiled = new HashMap<>();
         this.convWidth = c.convKernel();
         this.scan = c.isMamba2() ? null : new SelectiveScan(device, c.stateSize(), SCAN_CHUNK);
         this.ssd = c.isMamba2() ? new Ssd(device, c.headDim(), c.stateSize(), c.chunkSize()) : null;
@@ -67,7 +76,34 @@ final class ModelKernels {
         reg = jvm ? 8 : 4;
     }
 
+    /** The same kernels (and compiled cache), launching into {@code target}. */
+    private ModelKernels(ModelKernels k, LaunchTarget target) {
+        this.device = k.device;
+        this.queue = k.queue;
+        this.q = target;
+        this.compiled = k.compiled;
+        this.convWidth = k.convWidth;
+        this.scan = k.scan;
+        this.ssd = k.ssd;
+        this.normGroup = k.normGroup;
+        this.argmaxGroup = k.argmaxGroup;
+        this.matvecGroup = k.matvecGroup;
+        this.tile = k.tile;
+        this.reg = k.reg;
+    }
+
+    /** These kernels launching into {@code target} (a launch sequence to record into, say). */
+    ModelKernels into(LaunchTarget target) {
+        return new ModelKernels(this, target);
+    }
+
+    /** The device's queue: uploads, downloads and waits (launches go to {@link #target()}). */
     Queue queue() {
+        return queue;
+    }
+
+    /** Where this instance's helpers launch (for the scan and SSD hosts, which take it as an argument). */
+    LaunchTarget target() {
         return q;
     }
 

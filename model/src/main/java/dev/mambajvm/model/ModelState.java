@@ -2,6 +2,7 @@ package dev.mambajvm.model;
 
 import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
+import dev.mambajvm.backend.LaunchSequence;
 import dev.mambajvm.model.config.MambaConfig;
 
 import java.lang.foreign.Arena;
@@ -14,7 +15,9 @@ import java.util.List;
  * (batch, convChannels, K−1) (the last K−1 conv inputs, oldest first; convChannels = dInner for
  * Mamba-1, dInner + 2·nGroups·dState (x, B and C) for Mamba-2) and an SSM state (batch, dInner,
  * dState) (Mamba-1) or (batch, nHeads, headDim, dState) (Mamba-2). Constant memory per sequence, whatever its length. Starts at zero
- * (an empty sequence). Also holds the decode work buffers, so a decode step allocates nothing.
+ * (an empty sequence). Also holds the decode work buffers, so a decode step allocates nothing, and
+ * the decode step recorded over them (by {@link MambaModel}, on first use): prefill and
+ * {@link #reset} write the states in place, so the recorded step always reads the current ones.
  */
 public final class ModelState implements AutoCloseable {
     private final int batch;
@@ -23,13 +26,18 @@ public final class ModelState implements AutoCloseable {
     private final long convSlotBytes;
     private final long ssmSlotBytes;
     private final List<DeviceBuffer> all = new ArrayList<>();
+    private final Device device;
     final Activations decode;
+    /** The decode step recorded by {@link #recordedBy}: [0] logits only, [1] with the argmax. */
+    private final LaunchSequence[] recorded = new LaunchSequence[2];
+    private Object recordedBy;
 
     ModelState(Device device, MambaConfig c, int batch) {
         if (batch < 1) {
             throw new IllegalArgumentException("batch must be at least 1, got " + batch);
         }
         this.batch = batch;
+        this.device = device;
         int layers = c.numLayers();
         long convChannels = c.isMamba2() ? c.intermediateSize() + 2L * c.nGroups() * c.stateSize() : c.intermediateSize();
         convSlotBytes = 4L * convChannels * (c.convKernel() - 1);
@@ -53,6 +61,42 @@ public final class ModelState implements AutoCloseable {
         all.add(b);
         device.queue().upload(zeros.asSlice(0, b.byteSize()), b);
         return b;
+    }
+
+    /** Zeroes every slot's conv and SSM state (empty sequences again), in place; waits for the copies. */
+    public void reset() {
+        long largest = Math.max(convSlotBytes, ssmSlotBytes) * batch;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment zeros = arena.allocate(Math.max(4, largest));
+            for (int i = 0; i < conv.length; i++) {
+                device.queue().upload(zeros.asSlice(0, conv[i].byteSize()), conv[i]);
+                device.queue().upload(zeros.asSlice(0, ssm[i].byteSize()), ssm[i]);
+            }
+            device.queue().finish();
+        }
+    }
+
+    /** The decode step {@code model} recorded over this state, or null. */
+    LaunchSequence recordedStep(Object model, boolean greedy) {
+        return recordedBy == model ? recorded[greedy ? 1 : 0] : null;
+    }
+
+    /** Keeps {@code model}'s recorded step (closed with the state); one recorded by another model is dropped. */
+    void keepRecordedStep(Object model, boolean greedy, LaunchSequence seq) {
+        if (recordedBy != model) {
+            closeRecorded();
+            recordedBy = model;
+        }
+        recorded[greedy ? 1 : 0] = seq;
+    }
+
+    private void closeRecorded() {
+        for (int i = 0; i < recorded.length; i++) {
+            if (recorded[i] != null) {
+                recorded[i].close();
+                recorded[i] = null;
+            }
+        }
     }
 
     public int batch() {
@@ -98,6 +142,7 @@ public final class ModelState implements AutoCloseable {
 
     @Override
     public void close() {
+        closeRecorded();   // before the buffers it launches on
         decode.close();
         all.forEach(DeviceBuffer::close);
     }

@@ -3,16 +3,17 @@ package dev.mambajvm.kernels.scan;
 import dev.mambajvm.backend.CompiledKernel;
 import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
-import dev.mambajvm.backend.Queue;
+import dev.mambajvm.backend.LaunchTarget;
 import dev.mambajvm.backend.WorkerGrid;
+import dev.mambajvm.kernels.mamba.StorageType;
 import dev.mambajvm.lang.spec.KernelSpec;
 
 import java.util.Map;
 
 /**
  * Host side of the Mamba-1 selective scan: compiles the three prefill kernels and the decode step
- * for one (dState, chunkLen) and launches them with their grids. See {@link SelectiveScanKernels}
- * for the math, the layouts and why there are three passes.
+ * for one (dState, chunkLen) and launches them with their grids, on a queue or into a launch
+ * sequence. See {@link SelectiveScanKernels} for the math, the layouts and why there are three passes.
  */
 public final class SelectiveScan {
     /** Work-items per group: any multiple of the warp size works; 128 keeps several groups per SM. */
@@ -21,7 +22,9 @@ public final class SelectiveScan {
     private final CompiledKernel chunkStates;
     private final CompiledKernel chunkCarry;
     private final CompiledKernel chunkOutputs;
-    private final CompiledKernel stateUpdate;
+    /** The decode step per dt_proj storage type (StorageType code), compiled on first use. */
+    private final CompiledKernel[] stateUpdate = new CompiledKernel[3];
+    private final Device device;
     private final int dState;
     private final int chunkLen;
 
@@ -30,13 +33,13 @@ public final class SelectiveScan {
      *                 (batch · dInner · L / chunkLen) but a longer carry pass (L / chunkLen steps)
      */
     public SelectiveScan(Device device, int dState, int chunkLen) {
+        this.device = device;
         this.dState = dState;
         this.chunkLen = chunkLen;
         Map<String, Integer> both = Map.of("dState", dState, "chunkLen", chunkLen);
         chunkStates = device.compile(KernelSpec.load(SelectiveScanKernels.class, "chunkStates"), both);
         chunkCarry = device.compile(KernelSpec.load(SelectiveScanKernels.class, "chunkCarry"), both);
         chunkOutputs = device.compile(KernelSpec.load(SelectiveScanKernels.class, "chunkOutputs"), both);
-        stateUpdate = device.compile(KernelSpec.load(SelectiveScanKernels.class, "stateUpdate"), Map.of("dState", dState));
     }
 
     public int chunks(int seqLen) {
@@ -55,7 +58,7 @@ public final class SelectiveScan {
      * (batch, dInner, nChunks, dState) and (batch, dInner, nChunks) floats; {@code finalState}
      * receives (batch, dInner, dState).
      */
-    public void prefill(Queue q, DeviceBuffer u, DeviceBuffer delta, DeviceBuffer deltaBias, DeviceBuffer aLog,
+    public void prefill(LaunchTarget q, DeviceBuffer u, DeviceBuffer delta, DeviceBuffer deltaBias, DeviceBuffer aLog,
                         DeviceBuffer xdbl, int xdblStride, int bOffset, int cOffset,
                         DeviceBuffer z, int zStride, int zOffset, DeviceBuffer dSkip,
                         DeviceBuffer states, DeviceBuffer dtSums, DeviceBuffer finalState, DeviceBuffer y,
@@ -69,12 +72,31 @@ public final class SelectiveScan {
                 zOffset, dSkip, states, y, batch, seqLen, dInner);
     }
 
-    /** One decode step: {@code state} (batch, dInner, dState) in place, y (batch, dInner). */
-    public void step(Queue q, DeviceBuffer u, DeviceBuffer delta, DeviceBuffer deltaBias, DeviceBuffer aLog,
+    /**
+     * One decode step, dt_proj included: {@code state} (batch, dInner, dState) in place, y (batch,
+     * dInner). dt (the low-rank dt) is read at dt[b · dtStride + r], r < dtRank; {@code dtProj}
+     * (dInner, dtRank) is stored as {@code dtProjType} ({@link StorageType}). Buffers otherwise as in
+     * {@link SelectiveScanKernels#stateUpdate}.
+     */
+    public void step(LaunchTarget q, DeviceBuffer u, DeviceBuffer dt, int dtStride, int dtRank, DeviceBuffer dtProj,
+                     int dtProjType, DeviceBuffer deltaBias, DeviceBuffer aLog,
                      DeviceBuffer xdbl, int xdblStride, int bOffset, int cOffset,
                      DeviceBuffer z, int zStride, int zOffset, DeviceBuffer dSkip, DeviceBuffer state, DeviceBuffer y,
                      int batch, int dInner) {
-        q.launch(stateUpdate, WorkerGrid.covering1D((long) batch * dInner, LOCAL), u, delta, deltaBias, aLog, xdbl,
-                xdblStride, bOffset, cOffset, z, zStride, zOffset, dSkip, state, y, batch, dInner);
+        q.launch(stateUpdate(dtProjType), WorkerGrid.covering1D((long) batch * dInner, LOCAL), u, dt, dtStride, dtRank,
+                dtProj, dtProj, dtProj, deltaBias, aLog, xdbl, xdblStride, bOffset, cOffset, z, zStride, zOffset, dSkip,
+                state, y, batch, dInner);
+    }
+
+    private CompiledKernel stateUpdate(int dtProjType) {
+        if (dtProjType < 0 || dtProjType >= stateUpdate.length) {
+            throw new IllegalArgumentException("dtProjType must be a StorageType code (0 f32, 1 f16, 2 bf16), got "
+                    + dtProjType);
+        }
+        if (stateUpdate[dtProjType] == null) {
+            stateUpdate[dtProjType] = device.compile(KernelSpec.load(SelectiveScanKernels.class, "stateUpdate"),
+                    Map.of("dState", dState, "dtProjType", dtProjType));
+        }
+        return stateUpdate[dtProjType];
     }
 }

@@ -1,8 +1,11 @@
 package dev.mambajvm.kernels.scan;
 
+import dev.mambajvm.kernels.mamba.StorageType;
+import dev.mambajvm.lang.BFloat16Array;
 import dev.mambajvm.lang.Constant;
 import dev.mambajvm.lang.DeviceFunction;
 import dev.mambajvm.lang.FloatArray;
+import dev.mambajvm.lang.HalfArray;
 import dev.mambajvm.lang.Kernel;
 import dev.mambajvm.lang.KernelContext;
 import dev.mambajvm.lang.KernelMath;
@@ -178,30 +181,49 @@ public final class SelectiveScanKernels {
     }
 
     /**
-     * The decode step (one token per sequence), Mamba-1: state (batch, dInner, dState) is updated
-     * in place and y (batch, dInner) written. u and delta: (batch, dInner); z, B, C read in place
-     * as in {@link #chunkOutputs} with one row per sequence. One work-item per (batch, channel),
-     * its dState states in registers: the state is read once and written once, which is all the
-     * bytes this step must move besides the weights.
+     * The decode step (one token per sequence), Mamba-1, with dt_proj folded in: state (batch,
+     * dInner, dState) is updated in place and y (batch, dInner) written.
+     * <pre>
+     *   delta[b, d] = Σ_{r < dtRank} dtProj[d, r] · dt[b · dtStride + r]     dt_proj without its bias
+     * </pre>
+     * then as {@link #chunkOutputs} for one token. dtProj (dInner, dtRank) is in the slot of
+     * {@code dtProjType} ({@code mamba.StorageType}); dt is the low-rank dt, in place in x_proj's
+     * output (dtStride = its row width); u (batch, dInner); z, B, C read in place as in
+     * {@link #chunkOutputs} with one row per sequence. One work-item per (batch, channel), its
+     * dState states in registers: the state is read once and written once.
+     *
+     * <p>Why dt_proj is here and not a GEMV launch: a row of dt_proj is only dtRank (⌈hidden/16⌉,
+     * 48–160) values, too short for a work-group of its own (the GEMV's groups would be mostly idle
+     * and spend their time reducing), while the item that needs delta[b, d] can read its row in
+     * dtRank multiply-adds: the rows of a warp's channels are contiguous, so the loads are served
+     * from the same cache lines. One launch per layer and token fewer, and delta never goes
+     * through global memory.
      */
     @Kernel
-    public static void stateUpdate(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray deltaBias,
-                                   FloatArray aLog, FloatArray xdbl, int xdblStride, int bOffset, int cOffset,
-                                   FloatArray z, int zStride, int zOffset, FloatArray dSkip, FloatArray state,
-                                   FloatArray y, int batch, int dInner, @Constant int dState) {
+    public static void stateUpdate(KernelContext ctx, FloatArray u, FloatArray dt, int dtStride, int dtRank,
+                                   FloatArray dtProj, HalfArray dtProjF16, BFloat16Array dtProjBf16,
+                                   FloatArray deltaBias, FloatArray aLog, FloatArray xdbl, int xdblStride, int bOffset,
+                                   int cOffset, FloatArray z, int zStride, int zOffset, FloatArray dSkip,
+                                   FloatArray state, FloatArray y, int batch, int dInner, @Constant int dState,
+                                   @Constant int dtProjType) {
         int gid = ctx.globalIdx;
         if (gid >= batch * dInner) {
             return;
         }
         int d = gid % dInner;
         int b = gid / dInner;
-        float dt = softplus(delta.get(gid) + deltaBias.get(d));
+        float delta = 0.0f;
+        for (int r = 0; r < dtRank; r++) {
+            delta = Math.fma(StorageType.load(dtProj, dtProjF16, dtProjBf16, dtProjType, d * dtRank + r),
+                    dt.get(b * dtStride + r), delta);
+        }
+        float dtSoft = softplus(delta + deltaBias.get(d));
         float ut = u.get(gid);
-        float du = dt * ut;
+        float du = dtSoft * ut;
         float acc = 0.0f;
         for (int n = 0; n < dState; n++) {
             float a = -KernelMath.exp(aLog.get(d * dState + n));
-            float h = KernelMath.exp(dt * a) * state.get(gid * dState + n) + du * xdbl.get(b * xdblStride + bOffset + n);
+            float h = KernelMath.exp(dtSoft * a) * state.get(gid * dState + n) + du * xdbl.get(b * xdblStride + bOffset + n);
             state.set(gid * dState + n, h);
             acc += h * xdbl.get(b * xdblStride + cOffset + n);
         }

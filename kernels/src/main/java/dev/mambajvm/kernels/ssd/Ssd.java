@@ -3,7 +3,7 @@ package dev.mambajvm.kernels.ssd;
 import dev.mambajvm.backend.CompiledKernel;
 import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
-import dev.mambajvm.backend.Queue;
+import dev.mambajvm.backend.LaunchTarget;
 import dev.mambajvm.backend.WorkerGrid;
 import dev.mambajvm.lang.spec.KernelSpec;
 
@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * Host side of the Mamba-2 SSD: compiles the five prefill kernels and the decode step for one
- * (headDim, dState, chunk) and launches them with their grids. See {@link SsdKernels} for the math,
- * the layouts and the tiling.
+ * (headDim, dState, chunk) and launches them with their grids, on a queue or into a launch
+ * sequence. See {@link SsdKernels} for the math, the layouts and the tiling.
  */
 public final class Ssd {
     /** Group size of the one-item-per-element kernels (cumsum, state passing). */
@@ -69,7 +69,7 @@ public final class Ssd {
     }
 
     /** Prefill of {@code seqLen} tokens per sequence from a zero state; see the full overload. */
-    public void prefill(Queue q, DeviceBuffer xbc, DeviceBuffer dtRaw, int dtStride, int dtOffset, DeviceBuffer dtBias,
+    public void prefill(LaunchTarget q, DeviceBuffer xbc, DeviceBuffer dtRaw, int dtStride, int dtOffset, DeviceBuffer dtBias,
                         DeviceBuffer aLog, DeviceBuffer dSkip, float dtMin, float dtMax,
                         DeviceBuffer dt, DeviceBuffer cum, DeviceBuffer states, DeviceBuffer scores, DeviceBuffer finalState,
                         DeviceBuffer y,
@@ -94,7 +94,7 @@ public final class Ssd {
      * @param finalState   out (batch, nHeads, P, N)
      * @param y          out (batch·L, nHeads·P)
      */
-    public void prefill(Queue q, DeviceBuffer xbc, DeviceBuffer dtRaw, int dtStride, int dtOffset, DeviceBuffer dtBias,
+    public void prefill(LaunchTarget q, DeviceBuffer xbc, DeviceBuffer dtRaw, int dtStride, int dtOffset, DeviceBuffer dtBias,
                         DeviceBuffer aLog, DeviceBuffer dSkip, float dtMin, float dtMax,
                         DeviceBuffer dt, DeviceBuffer cum, DeviceBuffer states, DeviceBuffer scores, DeviceBuffer initialState,
                         DeviceBuffer finalState, DeviceBuffer y, int batch, int seqLen, int nHeads, int nGroups) {
@@ -119,7 +119,7 @@ public final class Ssd {
      * One decode step: {@code state} (batch, nHeads, P, N) in place, y (batch, nHeads·P); xbc and dtRaw
      * hold one row per sequence.
      */
-    public void step(Queue q, DeviceBuffer xbc, DeviceBuffer dtRaw, int dtStride, int dtOffset, DeviceBuffer dtBias,
+    public void step(LaunchTarget q, DeviceBuffer xbc, DeviceBuffer dtRaw, int dtStride, int dtOffset, DeviceBuffer dtBias,
                      DeviceBuffer aLog, DeviceBuffer dSkip, float dtMin, float dtMax, DeviceBuffer state, DeviceBuffer y,
                      int batch, int nHeads, int nGroups) {
         checkGroups(nHeads, nGroups);

@@ -2,6 +2,7 @@ package dev.mambajvm.kernels.verify;
 
 import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
+import dev.mambajvm.kernels.mamba.StorageType;
 import dev.mambajvm.kernels.scan.SelectiveScan;
 import dev.mambajvm.kernels.scan.SelectiveScanReference;
 
@@ -14,7 +15,9 @@ import java.util.Random;
  * fresh random inputs with realistic ranges (Δ after softplus between ~0.05 and ~1.3, A_log around
  * log(1..dState) as Mamba initializes it). Checks y and the final state of a prefill at sequence
  * lengths that are not multiples of the chunk, and that prefill followed by one decode step equals
- * the reference over the longer sequence. Bound: 1e-5 relative (float32 recurrences).
+ * the reference over the longer sequence; the decode step computes its delta from the low-rank dt
+ * and dt_proj (stored as f32, f16 or bf16), the reference gets that delta from a float64 product.
+ * Bound: 1e-5 relative (float32 recurrences).
  */
 public final class SelectiveScanSuite {
     private static final double BOUND = 1e-5;
@@ -28,9 +31,9 @@ public final class SelectiveScanSuite {
 
     public List<Check> runAll() {
         List<Check> checks = new ArrayList<>();
-        checks.addAll(prefillThenStep(2, 37, 24, 16, 4, 8));
-        checks.addAll(prefillThenStep(1, 100, 130, 16, 6, 16));
-        checks.addAll(prefillThenStep(3, 5, 33, 8, 2, 16));
+        checks.addAll(prefillThenStep(2, 37, 24, 16, 4, 8, StorageType.F32));
+        checks.addAll(prefillThenStep(1, 100, 130, 16, 6, 16, StorageType.BF16));
+        checks.addAll(prefillThenStep(3, 5, 33, 8, 2, 16, StorageType.F16));
         return checks;
     }
 
@@ -57,7 +60,12 @@ public final class SelectiveScanSuite {
         }
     }
 
-    public List<Check> prefillThenStep(int batch, int seqLen, int dInner, int dState, int dtRank, int chunkLen) {
+    /**
+     * @param dtProjType how the decode step's dt_proj weight is stored ({@link StorageType}); the
+     *                   reference reads the same rounded values
+     */
+    public List<Check> prefillThenStep(int batch, int seqLen, int dInner, int dState, int dtRank, int chunkLen,
+                                       int dtProjType) {
         int xdblStride = dtRank + 2 * dState;
         int bOffset = dtRank;
         int cOffset = dtRank + dState;
@@ -75,6 +83,20 @@ public final class SelectiveScanSuite {
             }
         }
         float[] dSkip = gaussian(dInner, 1.0);
+        // The decode token's delta is dt_proj (dInner, dtRank) times the low-rank dt, xdbl's first
+        // dtRank columns: computed here in float64 (and rounded once to float for the reference).
+        float[] dtProj = HostData.roundTo(dtProjType,
+                HostData.uniform(random, dInner * dtRank, -1.5f / (float) Math.sqrt(dtRank), 1.5f / (float) Math.sqrt(dtRank)));
+        for (int b = 0; b < batch; b++) {
+            int row = b * total + seqLen;
+            for (int d = 0; d < dInner; d++) {
+                double delta = 0;
+                for (int r = 0; r < dtRank; r++) {
+                    delta += (double) dtProj[d * dtRank + r] * all.xdbl[row * xdblStride + r];
+                }
+                all.delta[row * dInner + d] = (float) delta;
+            }
+        }
         Inputs prefix = all.prefix(batch, total, seqLen, dInner, xdblStride);
         Inputs last = all.token(batch, total, seqLen, dInner, xdblStride);
         SelectiveScanReference.Result refPrefix = SelectiveScanReference.run(prefix.u, prefix.delta, deltaBias, aLog,
@@ -87,7 +109,8 @@ public final class SelectiveScanSuite {
         }
 
         SelectiveScan scan = new SelectiveScan(device, dState, chunkLen);
-        String shape = "b=" + batch + " L=" + seqLen + " dInner=" + dInner + " dState=" + dState + " chunk=" + chunkLen;
+        String shape = "b=" + batch + " L=" + seqLen + " dInner=" + dInner + " dState=" + dState + " chunk=" + chunkLen
+                + " dtRank=" + dtRank + " dt_proj " + StorageType.name(dtProjType);
         int nChunks = scan.chunks(seqLen);
         try (DeviceBuffer u = HostData.upload(device, prefix.u); DeviceBuffer delta = HostData.upload(device, prefix.delta);
              DeviceBuffer bias = HostData.upload(device, deltaBias); DeviceBuffer al = HostData.upload(device, aLog);
@@ -97,7 +120,8 @@ public final class SelectiveScanSuite {
              DeviceBuffer dtSums = HostData.poisonedFloats(device, batch * dInner * nChunks);
              DeviceBuffer state = HostData.poisonedFloats(device, batch * dInner * dState);
              DeviceBuffer y = HostData.poisonedFloats(device, batch * seqLen * dInner);
-             DeviceBuffer u1 = HostData.upload(device, last.u); DeviceBuffer delta1 = HostData.upload(device, last.delta);
+             DeviceBuffer u1 = HostData.upload(device, last.u);
+             DeviceBuffer w = HostData.uploadAs(device, dtProjType, dtProj);
              DeviceBuffer xdbl1 = HostData.upload(device, last.xdbl); DeviceBuffer z1 = HostData.upload(device, last.z);
              DeviceBuffer y1 = HostData.poisonedFloats(device, batch * dInner)) {
             scan.prefill(device.queue(), u, delta, bias, al, xdbl, xdblStride, bOffset, cOffset, z, 2 * dInner, dInner,
@@ -106,8 +130,8 @@ public final class SelectiveScanSuite {
                     HostData.downloadFloats(device, y, batch * seqLen * dInner), refPrefix.y(), BOUND);
             Check prefillState = Check.compare("SelectiveScan.prefill state", shape,
                     HostData.downloadFloats(device, state, batch * dInner * dState), refPrefix.finalState(), BOUND);
-            scan.step(device.queue(), u1, delta1, bias, al, xdbl1, xdblStride, bOffset, cOffset, z1, 2 * dInner, dInner,
-                    ds, state, y1, batch, dInner);
+            scan.step(device.queue(), u1, xdbl1, xdblStride, dtRank, w, dtProjType, bias, al, xdbl1, xdblStride,
+                    bOffset, cOffset, z1, 2 * dInner, dInner, ds, state, y1, batch, dInner);
             Check stepY = Check.compare("SelectiveScan.step y", shape + " +1",
                     HostData.downloadFloats(device, y1, batch * dInner), refLastY, BOUND);
             Check stepState = Check.compare("SelectiveScan.step state", shape + " +1",
