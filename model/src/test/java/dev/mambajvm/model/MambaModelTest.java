@@ -26,16 +26,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The Mamba-1 model on the tiny transformers fixture (2 layers, hidden 64, dInner 128, dState 16,
  * vocab 512), against transformers' float64 logits and greedy generation, on the JVM backend and
- * on the first OpenCL device (PoCL in CI). {@link Mamba2ModelTest} runs the same tests on the
- * Mamba-2 fixture.
+ * on the first OpenCL device (PoCL in CI). The subclasses run the same tests on the other fixtures
+ * (Mamba-2, Falcon-Mamba, biases, untied lm_head), each made by tools/make_fixtures.py.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MambaModelTest {
     private static final String[] DEVICES = {"jvm", "opencl:0"};
     private final Map<String, Device> devices = new HashMap<>();
     private final Map<String, MambaModel> models = new HashMap<>();
-    private int[][] inputIds;
-    private double[][][] refLogits;
+    int[][] inputIds;
+    double[][][] refLogits;
     private int[] greedyPrompt;
     private int[] greedyContinuation;
 
@@ -86,7 +86,7 @@ class MambaModelTest {
     }
 
     /** ‖a − ref‖ / ‖ref‖ over all values. */
-    private static double relError(float[][] got, double[][] ref) {
+    static double relError(float[][] got, double[][] ref) {
         double num = 0, den = 0;
         for (int t = 0; t < ref.length; t++) {
             for (int v = 0; v < ref[t].length; v++) {
