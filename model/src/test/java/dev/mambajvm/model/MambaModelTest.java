@@ -11,11 +11,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.mambajvm.model.config.MambaConfig;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -51,23 +49,11 @@ class MambaModelTest {
     @BeforeAll
     void load() throws Exception {
         Path dir = fixture(fixtureName());
-        Map<String, Object> golden = JsonFiles.readObject("golden.json", Files.readAllBytes(dir.resolve("golden.json")));
-        List<?> ids = (List<?>) golden.get("input_ids");
-        inputIds = new int[ids.size()][];
-        for (int i = 0; i < ids.size(); i++) {
-            inputIds[i] = ints((List<?>) ids.get(i));
-        }
-        List<?> logits = (List<?>) golden.get("logits_float64");
-        refLogits = new double[logits.size()][][];
-        for (int b = 0; b < logits.size(); b++) {
-            List<?> seq = (List<?>) logits.get(b);
-            refLogits[b] = new double[seq.size()][];
-            for (int t = 0; t < seq.size(); t++) {
-                refLogits[b][t] = ((List<?>) seq.get(t)).stream().mapToDouble(v -> ((Number) v).doubleValue()).toArray();
-            }
-        }
-        greedyPrompt = ints((List<?>) golden.get("greedy_prompt"));
-        greedyContinuation = ints((List<?>) golden.get("greedy_continuation"));
+        Golden golden = Golden.read(dir);
+        inputIds = golden.inputIds();
+        refLogits = golden.logits();
+        greedyPrompt = golden.greedyPrompt();
+        greedyContinuation = golden.greedyContinuation();
         for (String id : DEVICES) {
             Device d = Devices.open(id);
             devices.put(id, d);
@@ -79,10 +65,6 @@ class MambaModelTest {
     void close() {
         models.values().forEach(MambaModel::close);
         devices.values().forEach(Device::close);
-    }
-
-    private static int[] ints(List<?> list) {
-        return list.stream().mapToInt(v -> ((Number) v).intValue()).toArray();
     }
 
     /** ‖a − ref‖ / ‖ref‖ over all values. */
