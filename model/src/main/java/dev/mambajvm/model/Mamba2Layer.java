@@ -57,27 +57,27 @@ final class Mamba2Layer implements Mixer {
         int rows = batch * seqLen;
         k.linear(a.normed, hidden, w.zProj(), a.z, rows);
         k.linear(a.normed, hidden, w.xbcDtProj(), a.xbcDt, rows);
-        MambaLayer.addBias(k, a.z, w.zBias(), rows, dInner);
-        MambaLayer.addBias(k, a.xbcDt, w.xbcDtBias(), rows, xbcDtWidth);
+        k.addBias(a.z, w.zBias(), rows, dInner);
+        k.addBias(a.xbcDt, w.xbcDtBias(), rows, xbcDtWidth);
         k.convPrefill(a.xbcDt, xbcDtWidth, 0, w.convWeight(), w.convBias(), a.xbc, convState, convDim, batch, seqLen);
         k.ssd.prefill(k.queue(), a.xbc, a.xbcDt, xbcDtWidth, convDim, w.dtBias(), w.aLog(), w.d(), dtMin, dtMax,
                 a.ssdDt, a.ssdCum, a.ssdStates, a.ssdScores, ssmState, a.y, batch, seqLen, nHeads, nGroups);
         k.gatedRmsNorm(a.y, a.z, w.gateNorm(), a.gated, rows, dInner, normGroupWidth, normEps);
         k.linear(a.gated, dInner, w.outProj(), a.hidden, rows);
-        MambaLayer.addBias(k, a.hidden, w.outProjBias(), rows, hidden);
+        k.addBias(a.hidden, w.outProjBias(), rows, hidden);
     }
 
     @Override
     public void step(ModelKernels k, Activations a, DeviceBuffer convState, DeviceBuffer ssmState, int batch) {
         k.matvec(w.zProj(), a.normed, hidden, a.z, batch);
         k.matvec(w.xbcDtProj(), a.normed, hidden, a.xbcDt, batch);
-        MambaLayer.addBias(k, a.z, w.zBias(), batch, dInner);
-        MambaLayer.addBias(k, a.xbcDt, w.xbcDtBias(), batch, xbcDtWidth);
+        k.addBias(a.z, w.zBias(), batch, dInner);
+        k.addBias(a.xbcDt, w.xbcDtBias(), batch, xbcDtWidth);
         k.convStep(convState, a.xbcDt, xbcDtWidth, 0, w.convWeight(), w.convBias(), a.xbc, convDim, batch);
         k.ssd.step(k.queue(), a.xbc, a.xbcDt, xbcDtWidth, convDim, w.dtBias(), w.aLog(), w.d(), dtMin, dtMax,
                 ssmState, a.y, batch, nHeads, nGroups);
         k.gatedRmsNorm(a.y, a.z, w.gateNorm(), a.gated, batch, dInner, normGroupWidth, normEps);
         k.matvec(w.outProj(), a.gated, dInner, a.hidden, batch);
-        MambaLayer.addBias(k, a.hidden, w.outProjBias(), batch, hidden);
+        k.addBias(a.hidden, w.outProjBias(), batch, hidden);
     }
 }

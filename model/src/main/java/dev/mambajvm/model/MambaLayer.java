@@ -55,7 +55,7 @@ final class MambaLayer implements Mixer {
     public void prefill(ModelKernels k, Activations a, DeviceBuffer convState, DeviceBuffer ssmState, int batch, int seqLen) {
         int rows = batch * seqLen;
         k.linear(a.normed, hidden, w.inProj(), a.xz, rows);
-        addBias(k, a.xz, w.inProjBias(), rows, xzWidth);
+        k.addBias(a.xz, w.inProjBias(), rows, xzWidth);
         k.convPrefill(a.xz, xzWidth, 0, w.convWeight(), w.convBias(), a.u, convState, dInner, batch, seqLen);
         k.linear(a.u, dInner, w.xProj(), a.xdbl, rows);
         normDtBC(k, a, rows);
@@ -63,14 +63,14 @@ final class MambaLayer implements Mixer {
         k.scan.prefill(k.queue(), a.u, a.delta, w.dtBias(), w.aLog(), a.xdbl, xdblWidth, dtRank, dtRank + dState,
                 a.xz, xzWidth, dInner, w.d(), a.scanStates, a.scanDtSums, ssmState, a.y, batch, seqLen, dInner);
         k.linear(a.y, dInner, w.outProj(), a.hidden, rows);
-        addBias(k, a.hidden, w.outProjBias(), rows, hidden);
+        k.addBias(a.hidden, w.outProjBias(), rows, hidden);
     }
 
     /** One token for each of {@code batch} sequences (rows = batch); updates both states in place. */
     @Override
     public void step(ModelKernels k, Activations a, DeviceBuffer convState, DeviceBuffer ssmState, int batch) {
         k.matvec(w.inProj(), a.normed, hidden, a.xz, batch);
-        addBias(k, a.xz, w.inProjBias(), batch, xzWidth);
+        k.addBias(a.xz, w.inProjBias(), batch, xzWidth);
         k.convStep(convState, a.xz, xzWidth, 0, w.convWeight(), w.convBias(), a.u, dInner, batch);
         k.matvec(w.xProj(), a.u, dInner, a.xdbl, batch);
         normDtBC(k, a, batch);
@@ -78,19 +78,13 @@ final class MambaLayer implements Mixer {
         k.scan.step(k.queue(), a.u, a.delta, w.dtBias(), w.aLog(), a.xdbl, xdblWidth, dtRank, dtRank + dState,
                 a.xz, xzWidth, dInner, w.d(), ssmState, a.y, batch, dInner);
         k.matvec(w.outProj(), a.y, dInner, a.hidden, batch);
-        addBias(k, a.hidden, w.outProjBias(), batch, hidden);
+        k.addBias(a.hidden, w.outProjBias(), batch, hidden);
     }
 
     /** Falcon-Mamba: dt, B and C of xdbl (rows, dtRank | dState | dState) normalized in place. */
     private void normDtBC(ModelKernels k, Activations a, int rows) {
         if (normDtBC) {
             k.segmentRmsNorm(a.xdbl, xdblWidth, dtRank, dState, 3, rows, mixerEps);
-        }
-    }
-
-    static void addBias(ModelKernels k, DeviceBuffer x, DeviceBuffer bias, int rows, int cols) {
-        if (bias != null) {
-            k.addBias(x, bias, rows, cols);
         }
     }
 }

@@ -116,8 +116,11 @@ final class ModelKernels {
                 x, rowStride, firstWidth, width, segments, eps);
     }
 
-    /** x (rows, cols) += bias (cols): a projection's bias (use_bias). */
+    /** x (rows, cols) += bias (cols): a projection's bias (use_bias). bias may be null: then nothing. */
     void addBias(DeviceBuffer x, DeviceBuffer bias, int rows, int cols) {
+        if (bias == null) {
+            return;
+        }
         q.launch(kernel(Bias.class, "addBias", Map.of()),
                 WorkerGrid.of2D(Math.ceilDiv(cols, BIAS_LOCAL) * (long) BIAS_LOCAL, rows, BIAS_LOCAL, 1),
                 x, bias, rows, cols);
