@@ -22,6 +22,15 @@ public interface Device extends AutoCloseable {
     /** Device memory of {@code bytes} bytes, contents undefined. */
     DeviceBuffer allocate(long bytes);
 
+    /**
+     * Bytes of the buffers {@link #allocate} returned that are not freed yet (the sizes asked for;
+     * slices add nothing). Kernels' own scratch, compiled code and driver overhead are not counted.
+     */
+    long allocatedBytes();
+
+    /** The largest {@link #allocatedBytes()} since this device was opened. */
+    long peakAllocatedBytes();
+
     /** The device's default in-order queue (CUDA stream, OpenCL command queue). */
     Queue queue();
 

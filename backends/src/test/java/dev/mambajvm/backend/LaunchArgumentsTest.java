@@ -34,6 +34,14 @@ public class LaunchArgumentsTest {
             throw new UnsupportedOperationException();
         }
 
+        public long allocatedBytes() {
+            return 0;
+        }
+
+        public long peakAllocatedBytes() {
+            return 0;
+        }
+
         public Queue queue() {
             throw new UnsupportedOperationException();
         }

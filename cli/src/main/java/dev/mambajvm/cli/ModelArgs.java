@@ -87,10 +87,10 @@ final class ModelArgs {
         err.flush();
     }
 
-    /** --verbose, at the end: the backends do not report peak memory (yet). */
+    /** --verbose, at the end: the most device memory mamba-jvm's buffers held at once (Device.peakAllocatedBytes). */
     static void reportPeak(PrintWriter err, Device device) {
-        err.println("peak memory    n/a on " + device.kind().name().toLowerCase(Locale.ROOT)
-                + " (the backend does not report it)");
+        err.println("peak memory    " + bytes(device.peakAllocatedBytes())
+                + " on the device (weights, states and work buffers at their largest; driver overhead not counted)");
         err.flush();
     }
 

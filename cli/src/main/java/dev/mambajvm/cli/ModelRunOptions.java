@@ -15,8 +15,7 @@ final class ModelRunOptions {
     String device;
 
     @Option(names = "--verbose", description = "Also print, on stderr, the device, weight bytes, state bytes per"
-            + " sequence, kernel launches per decoded token (generate) and peak device memory (when the backend"
-            + " reports it).")
+            + " sequence, kernel launches per decoded token (generate) and peak device memory.")
     boolean verbose;
 
     /** With --verbose: the device, weight bytes and state bytes per sequence, once the model is loaded. */

@@ -70,6 +70,16 @@ final class Fakes {
         }
 
         @Override
+        public long allocatedBytes() {
+            return 0;
+        }
+
+        @Override
+        public long peakAllocatedBytes() {
+            return 0;
+        }
+
+        @Override
         public Queue queue() {
             throw new UnsupportedOperationException();
         }

@@ -127,7 +127,18 @@ class ModelCommandsTest {
         assertTrue(r.err().contains("weights        392960 bytes"), r.err());
         // 2 layers x 128 channels x (3 conv + 16 SSM) floats
         assertTrue(r.err().contains("state          19456 bytes (19.0 KiB) per sequence"), r.err());
-        assertTrue(r.err().contains("peak memory    n/a on jvm"), r.err());
+        long peak = peakBytes(r.err());
+        // Weights and one state stay allocated through the pass; the 3-token pass adds its work buffers
+        // (logits 3 x 512 floats, activations of 3 rows, scan scratch and states, the state's decode
+        // buffers: 41568 bytes when this was written), well under 64 KiB.
+        assertTrue(peak >= 392960 + 19456 && peak < 392960 + 19456 + 65536, r.err());
+    }
+
+    /** N of stderr's "peak memory    N bytes ..." line. */
+    static long peakBytes(String err) {
+        var m = java.util.regex.Pattern.compile("(?m)^peak memory    (\\d+) bytes .* on the device ").matcher(err);
+        assertTrue(m.find(), err);
+        return Long.parseLong(m.group(1));
     }
 
     @Test
@@ -221,6 +232,22 @@ class ModelCommandsTest {
                 "--max-tokens", "5", "--temperature", "0", "--device", "jvm");
         assertEquals(0, r.code(), r.err());
         assertEquals(csv(greedyContinuation.subList(0, 5)).replace(',', ' ') + "\n", r.out());
+    }
+
+    /** The prefill's work buffers grow with the prompt, so the peak does; weights and state are the floor. */
+    @Test
+    void generateVerboseReportsPeakMemory() {
+        long[] peaks = new long[2];
+        String[] prompts = {"331,155,390", csv(greedyPrompt)};
+        for (int i = 0; i < 2; i++) {
+            MambaCliTest.Run r = run("generate", "--model", tiny.toString(), "--prompt-ids", prompts[i],
+                    "--max-tokens", "2", "--temperature", "0", "--device", "jvm", "--verbose");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.err().contains("weights        392960 bytes"), r.err());
+            peaks[i] = peakBytes(r.err());
+            assertTrue(peaks[i] >= 392960 + 19456, r.err());
+        }
+        assertTrue(peaks[1] > peaks[0], "37-token prompt " + peaks[1] + " vs 3-token prompt " + peaks[0]);
     }
 
     @SuppressWarnings("unchecked")

@@ -44,6 +44,7 @@ final class ExampleConstants {
         one("CausalConv1d.convPrefillChannelsLast", Map.of("width", 4));
         one("CausalConv1d.convDecodeStep", Map.of("width", 4));
         one("RmsNorm.gatedRmsNorm", Map.of("groupSize", 256));
+        one("RmsNorm.segmentRmsNorm", Map.of("groupSize", 32));
         one("Sampling.argmax", Map.of("groupSize", 1024));
         one("MatVec.matvecBf16Rows", Map.of("rowsPerGroup", 8, "threadsPerRow", 32, "unroll", 4));
         one("Sampling.softmax", Map.of("groupSize", 1024));

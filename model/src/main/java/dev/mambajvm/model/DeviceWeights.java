@@ -13,6 +13,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -23,7 +24,10 @@ import java.util.List;
  * (a few KiB per layer).
  */
 public final class DeviceWeights implements AutoCloseable {
-    /** One Mamba-1 block's weights. Shapes in the comments; convBias is null without use_conv_bias. */
+    /**
+     * One Mamba-1 (or Falcon-Mamba) block's weights. Shapes in the comments; convBias is null without
+     * use_conv_bias, inProjBias and outProjBias without use_bias.
+     */
     public record Layer(
             DeviceBuffer norm,        // (hidden)
             Matrix inProj,            // (2·dInner, hidden)
@@ -34,7 +38,9 @@ public final class DeviceWeights implements AutoCloseable {
             DeviceBuffer dtBias,      // (dInner)
             DeviceBuffer aLog,        // (dInner, dState)
             DeviceBuffer d,           // (dInner)
-            Matrix outProj) {         // (hidden, dInner)
+            Matrix outProj,           // (hidden, dInner)
+            DeviceBuffer inProjBias,  // (2·dInner) or null
+            DeviceBuffer outProjBias) { // (hidden) or null
     }
 
     /**
@@ -52,7 +58,10 @@ public final class DeviceWeights implements AutoCloseable {
             DeviceBuffer aLog,        // (nHeads)
             DeviceBuffer d,           // (nHeads)
             DeviceBuffer gateNorm,    // (dInner): mixer.norm.weight
-            Matrix outProj) {         // (hidden, dInner)
+            Matrix outProj,           // (hidden, dInner)
+            DeviceBuffer zBias,       // (dInner): in_proj.bias [0, dInner), or null
+            DeviceBuffer xbcDtBias,   // (dInner + 2·G·N + nHeads): in_proj.bias [dInner, end), or null
+            DeviceBuffer outProjBias) { // (hidden) or null
     }
 
     private final List<DeviceBuffer> owned;
@@ -98,7 +107,10 @@ public final class DeviceWeights implements AutoCloseable {
                         up.floats(TensorNames.layer(i, m + "A_log")),
                         up.floats(TensorNames.layer(i, m + "D")),
                         up.floats(TensorNames.layer(i, m + "norm.weight")),
-                        up.matrix(TensorNames.layer(i, m + "out_proj.weight"))));
+                        up.matrix(TensorNames.layer(i, m + "out_proj.weight")),
+                        c.useBias() ? up.floats(TensorNames.layer(i, m + "in_proj.bias"), 0, dInner) : null,
+                        c.useBias() ? up.floats(TensorNames.layer(i, m + "in_proj.bias"), dInner, inRows) : null,
+                        c.useBias() ? up.floats(TensorNames.layer(i, m + "out_proj.bias")) : null));
             }
             for (int i = 0; i < c.numLayers() && !c.isMamba2(); i++) {
                 String m = "mixer.";
@@ -112,7 +124,9 @@ public final class DeviceWeights implements AutoCloseable {
                         up.floats(TensorNames.layer(i, m + "dt_proj.bias")),
                         up.floats(TensorNames.layer(i, m + "A_log")),
                         up.floats(TensorNames.layer(i, m + "D")),
-                        up.matrix(TensorNames.layer(i, m + "out_proj.weight"))));
+                        up.matrix(TensorNames.layer(i, m + "out_proj.weight")),
+                        c.useBias() ? up.floats(TensorNames.layer(i, m + "in_proj.bias")) : null,
+                        c.useBias() ? up.floats(TensorNames.layer(i, m + "out_proj.bias")) : null));
             }
             DeviceBuffer normF = up.floats(TensorNames.NORM_F);
             device.queue().finish();   // the mapped file and the staging arena must outlive the copies
@@ -146,7 +160,12 @@ public final class DeviceWeights implements AutoCloseable {
 
         /** Any tensor converted to float32 (flattened). */
         DeviceBuffer floats(String name) {
-            float[] values = checkpoint.tensor(name).toFloatArray();
+            return floats(name, 0, Math.toIntExact(checkpoint.tensor(name).elementCount()));
+        }
+
+        /** Elements [from, to) of a tensor (flattened), converted to float32. */
+        DeviceBuffer floats(String name, int from, int to) {
+            float[] values = Arrays.copyOfRange(checkpoint.tensor(name).toFloatArray(), from, to);
             MemorySegment host = staging.allocate(ValueLayout.JAVA_FLOAT, values.length);
             MemorySegment.copy(values, 0, host, ValueLayout.JAVA_FLOAT, 0, values.length);
             return copy(host);

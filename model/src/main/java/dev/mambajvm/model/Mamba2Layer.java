@@ -7,11 +7,11 @@ import dev.mambajvm.model.config.MambaConfig;
  * The Mamba-2 mixer of one block (transformers' Mamba2Mixer), as kernel launches: reads
  * {@code a.normed} (rows, hidden) and writes {@code a.hidden} (rows, hidden).
  * <pre>
- *   z | xBC | dt = in_proj(normed)                 (rows, dInner | dInner + 2·G·N | nHeads)
+ *   z | xBC | dt = in_proj(normed) (+ in_proj.bias) (rows, dInner | dInner + 2·G·N | nHeads)
  *   xBC   = silu(conv1d(xBC) + conv_bias)          causal depthwise over x, B and C, width K
  *   y     = SSD(x, dt, A = −exp(A_log), B, C, D)   dt = clamp(softplus(dt + dt_bias), time_step_limit)
  *   g     = rmsnorm(y · silu(z)) · norm.weight      over all dInner channels (transformers' torch path)
- *   out   = out_proj(g)
+ *   out   = out_proj(g) (+ out_proj.bias)          the biases only with use_bias
  * </pre>
  * in_proj runs as two projections (z, then xBC | dt: {@link DeviceWeights.Layer2}) so that z is
  * contiguous; xBC and dt are read in place (row strides), never copied out.
@@ -57,21 +57,27 @@ final class Mamba2Layer implements Mixer {
         int rows = batch * seqLen;
         k.linear(a.normed, hidden, w.zProj(), a.z, rows);
         k.linear(a.normed, hidden, w.xbcDtProj(), a.xbcDt, rows);
+        k.addBias(a.z, w.zBias(), rows, dInner);
+        k.addBias(a.xbcDt, w.xbcDtBias(), rows, xbcDtWidth);
         k.convPrefill(a.xbcDt, xbcDtWidth, 0, w.convWeight(), w.convBias(), a.xbc, convState, convDim, batch, seqLen);
         k.ssd.prefill(k.target(), a.xbc, a.xbcDt, xbcDtWidth, convDim, w.dtBias(), w.aLog(), w.d(), dtMin, dtMax,
                 a.ssdDt, a.ssdCum, a.ssdStates, a.ssdScores, ssmState, a.y, batch, seqLen, nHeads, nGroups);
         k.gatedRmsNorm(a.y, a.z, w.gateNorm(), a.gated, rows, dInner, normGroupWidth, normEps);
         k.linear(a.gated, dInner, w.outProj(), a.hidden, rows);
+        k.addBias(a.hidden, w.outProjBias(), rows, hidden);
     }
 
     @Override
     public void step(ModelKernels k, Activations a, DeviceBuffer convState, DeviceBuffer ssmState, int batch) {
         k.matvec(w.zProj(), a.normed, hidden, a.z, batch);
         k.matvec(w.xbcDtProj(), a.normed, hidden, a.xbcDt, batch);
+        k.addBias(a.z, w.zBias(), batch, dInner);
+        k.addBias(a.xbcDt, w.xbcDtBias(), batch, xbcDtWidth);
         k.convStep(convState, a.xbcDt, xbcDtWidth, 0, w.convWeight(), w.convBias(), a.xbc, convDim, batch);
         k.ssd.step(k.target(), a.xbc, a.xbcDt, xbcDtWidth, convDim, w.dtBias(), w.aLog(), w.d(), dtMin, dtMax,
                 ssmState, a.y, batch, nHeads, nGroups);
         k.gatedRmsNorm(a.y, a.z, w.gateNorm(), a.gated, batch, dInner, normGroupWidth, normEps);
         k.matvec(w.outProj(), a.gated, dInner, a.hidden, batch);
+        k.addBias(a.hidden, w.outProjBias(), batch, hidden);
     }
 }

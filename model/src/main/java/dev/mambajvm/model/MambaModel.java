@@ -20,13 +20,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A Mamba-1 or Mamba-2 language model (transformers' MambaForCausalLM, Mamba2ForCausalLM) on one
- * device; one code path for every backend (JVM, OpenCL, CUDA), the mixer picked by the config's
- * variant ({@link MambaLayer}, {@link Mamba2Layer}):
+ * A Mamba-1, Falcon-Mamba or Mamba-2 language model (transformers' MambaForCausalLM,
+ * FalconMambaForCausalLM, Mamba2ForCausalLM) on one device; one code path for every backend (JVM,
+ * OpenCL, CUDA), the mixer picked by the config's variant ({@link MambaLayer} for the first two,
+ * {@link Mamba2Layer}):
  * <pre>
  *   hidden = embeddings[ids]
  *   per block:  residual = residual + hidden (float32);  hidden = mixer(rmsnorm(residual) · norm.weight)
- *   logits = lm_head(rmsnorm(residual + hidden) · norm_f.weight)      lm_head tied to the embeddings
+ *   logits = lm_head(rmsnorm(residual + hidden) · norm_f.weight)      lm_head: the embeddings when tied
  * </pre>
  * A prompt is processed whole ({@link #forward}, {@link #prefill}: GEMMs, the conv over all tokens,
  * the chunked parallel scan or Mamba-2's chunked SSD), then one token at a time ({@link #decode}: GEMVs, the conv and scan
@@ -97,9 +98,9 @@ public final class MambaModel implements AutoCloseable {
     }
 
     /**
-     * What this implementation runs: Mamba-1 and Mamba-2 with RMSNorm and no in/out_proj biases;
-     * Mamba-2 with the gated norm applied after the gate (transformers' Mamba2Mixer) and
-     * nHeads · headDim = dInner.
+     * What this implementation runs: Mamba-1, Falcon-Mamba and Mamba-2 with RMSNorm blocks, with or
+     * without in/out_proj biases; Mamba-2 with the gated norm applied after the gate (transformers'
+     * Mamba2Mixer) and nHeads · headDim = dInner.
      */
     static void requireSupported(Path directory, MambaConfig c) {
         String why = null;
@@ -110,10 +111,6 @@ public final class MambaModel implements AutoCloseable {
         } else if (c.variant() == Variant.MAMBA2 && c.numHeads() * c.headDim() != c.intermediateSize()) {
             why = "Mamba-2 with num_heads * head_dim (" + c.numHeads() + " * " + c.headDim()
                     + ") != intermediate size (" + c.intermediateSize() + ") is not supported";
-        } else if (c.variant() == Variant.FALCON_MAMBA) {
-            why = "Falcon-Mamba (model_type \"falcon_mamba\") is not supported yet (its mixer adds RMS norms on B, C and dt)";
-        } else if (c.useBias()) {
-            why = "use_bias = true (in_proj/out_proj biases) is not supported yet";
         } else if (!c.rmsNorm()) {
             why = "LayerNorm blocks (rms_norm = false) are not supported; only RMSNorm";
         }

@@ -7,6 +7,7 @@ import dev.mambajvm.backend.DeviceBuffer;
 import dev.mambajvm.backend.LaunchTarget;
 import dev.mambajvm.backend.Queue;
 import dev.mambajvm.backend.WorkerGrid;
+import dev.mambajvm.kernels.mamba.Bias;
 import dev.mambajvm.kernels.mamba.CausalConv1d;
 import dev.mambajvm.kernels.mamba.Embedding;
 import dev.mambajvm.kernels.mamba.Linear;
@@ -36,6 +37,7 @@ import java.util.TreeMap;
 final class ModelKernels {
     private static final int CONV_LOCAL = 64;
     private static final int EMBED_LOCAL = 64;
+    private static final int BIAS_LOCAL = 64;
     private static final int MATVEC_UNROLL = 4;
     private static final int TILE_K = 16;
     /** Tokens per chunk of the prefill scan (SelectiveScan). */
@@ -55,6 +57,7 @@ final class ModelKernels {
     // with barriers runs each item as a virtual thread meeting at a phaser, many times slower. The
     // kernels and their results are the same.
     private final int normGroup;
+    private final int segmentNormGroup;
     private final int argmaxGroup;
     private final int matvecGroup;
     private final int tile;   // tileM = tileN
@@ -70,6 +73,7 @@ final class ModelKernels {
         this.ssd = c.isMamba2() ? new Ssd(device, c.headDim(), c.stateSize(), c.chunkSize()) : null;
         boolean jvm = device.kind() == BackendKind.JVM;
         normGroup = jvm ? 1 : 256;
+        segmentNormGroup = jvm ? 1 : 32;   // the segments are short: dtRank (≤ 256) and dState
         argmaxGroup = jvm ? 1 : 256;
         matvecGroup = jvm ? 1 : 128;
         tile = jvm ? 8 : 64;
@@ -86,6 +90,7 @@ final class ModelKernels {
         this.scan = k.scan;
         this.ssd = k.ssd;
         this.normGroup = k.normGroup;
+        this.segmentNormGroup = k.segmentNormGroup;
         this.argmaxGroup = k.argmaxGroup;
         this.matvecGroup = k.matvecGroup;
         this.tile = k.tile;
@@ -136,6 +141,27 @@ final class ModelKernels {
         q.launch(kernel(RmsNorm.class, "gatedRmsNorm", Map.of("groupSize", normGroup)),
                 WorkerGrid.of1D((long) rows * (dInner / groupWidth) * normGroup, normGroup),
                 y, z, weight, out, dInner, groupWidth, eps);
+    }
+
+    /**
+     * Falcon-Mamba's weightless norms, in place: in each row of x (rows, rowStride), the first
+     * segment (firstWidth) and the {@code segments − 1} after it (width each) are each replaced by
+     * v / sqrt(mean(v²) + eps).
+     */
+    void segmentRmsNorm(DeviceBuffer x, int rowStride, int firstWidth, int width, int segments, int rows, float eps) {
+        q.launch(kernel(RmsNorm.class, "segmentRmsNorm", Map.of("groupSize", segmentNormGroup)),
+                WorkerGrid.of1D((long) rows * segments * segmentNormGroup, segmentNormGroup),
+                x, rowStride, firstWidth, width, segments, eps);
+    }
+
+    /** x (rows, cols) += bias (cols): a projection's bias (use_bias). bias may be null: then nothing. */
+    void addBias(DeviceBuffer x, DeviceBuffer bias, int rows, int cols) {
+        if (bias == null) {
+            return;
+        }
+        q.launch(kernel(Bias.class, "addBias", Map.of()),
+                WorkerGrid.of2D(Math.ceilDiv(cols, BIAS_LOCAL) * (long) BIAS_LOCAL, rows, BIAS_LOCAL, 1),
+                x, bias, rows, cols);
     }
 
     /** c (m, w.rows) = a (m, w.cols) · wᵀ; row i of a starts at a[i · aStride]. Prefill (GEMM). */

@@ -11,11 +11,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.mambajvm.model.config.MambaConfig;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -26,16 +24,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The Mamba-1 model on the tiny transformers fixture (2 layers, hidden 64, dInner 128, dState 16,
  * vocab 512), against transformers' float64 logits and greedy generation, on the JVM backend and
- * on the first OpenCL device (PoCL in CI). {@link Mamba2ModelTest} runs the same tests on the
- * Mamba-2 fixture.
+ * on the first OpenCL device (PoCL in CI). The subclasses run the same tests on the other fixtures
+ * (Mamba-2, Falcon-Mamba, biases, untied lm_head), each made by tools/make_fixtures.py.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MambaModelTest {
     private static final String[] DEVICES = {"jvm", "opencl:0"};
     private final Map<String, Device> devices = new HashMap<>();
     private final Map<String, MambaModel> models = new HashMap<>();
-    private int[][] inputIds;
-    private double[][][] refLogits;
+    int[][] inputIds;
+    double[][][] refLogits;
     private int[] greedyPrompt;
     private int[] greedyContinuation;
 
@@ -51,23 +49,11 @@ class MambaModelTest {
     @BeforeAll
     void load() throws Exception {
         Path dir = fixture(fixtureName());
-        Map<String, Object> golden = JsonFiles.readObject("golden.json", Files.readAllBytes(dir.resolve("golden.json")));
-        List<?> ids = (List<?>) golden.get("input_ids");
-        inputIds = new int[ids.size()][];
-        for (int i = 0; i < ids.size(); i++) {
-            inputIds[i] = ints((List<?>) ids.get(i));
-        }
-        List<?> logits = (List<?>) golden.get("logits_float64");
-        refLogits = new double[logits.size()][][];
-        for (int b = 0; b < logits.size(); b++) {
-            List<?> seq = (List<?>) logits.get(b);
-            refLogits[b] = new double[seq.size()][];
-            for (int t = 0; t < seq.size(); t++) {
-                refLogits[b][t] = ((List<?>) seq.get(t)).stream().mapToDouble(v -> ((Number) v).doubleValue()).toArray();
-            }
-        }
-        greedyPrompt = ints((List<?>) golden.get("greedy_prompt"));
-        greedyContinuation = ints((List<?>) golden.get("greedy_continuation"));
+        Golden golden = Golden.read(dir);
+        inputIds = golden.inputIds();
+        refLogits = golden.logits();
+        greedyPrompt = golden.greedyPrompt();
+        greedyContinuation = golden.greedyContinuation();
         for (String id : DEVICES) {
             Device d = Devices.open(id);
             devices.put(id, d);
@@ -81,12 +67,8 @@ class MambaModelTest {
         devices.values().forEach(Device::close);
     }
 
-    private static int[] ints(List<?> list) {
-        return list.stream().mapToInt(v -> ((Number) v).intValue()).toArray();
-    }
-
     /** ‖a − ref‖ / ‖ref‖ over all values. */
-    private static double relError(float[][] got, double[][] ref) {
+    static double relError(float[][] got, double[][] ref) {
         double num = 0, den = 0;
         for (int t = 0; t < ref.length; t++) {
             for (int v = 0; v < ref[t].length; v++) {

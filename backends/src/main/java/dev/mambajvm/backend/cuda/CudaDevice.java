@@ -1,5 +1,6 @@
 package dev.mambajvm.backend.cuda;
 
+import dev.mambajvm.backend.AllocationCounter;
 import dev.mambajvm.backend.BackendKind;
 import dev.mambajvm.backend.CompiledKernel;
 import dev.mambajvm.backend.Device;
@@ -57,6 +58,8 @@ public final class CudaDevice implements Device {
     /** Bumped by every close, so that handles from an earlier opening are recognised as dead. */
     private int generation;
     private final Set<CudaBuffer.Allocation> allocations = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Counts an allocation from cuMemAlloc until it leaves {@code allocations} (free, or close). */
+    private final AllocationCounter allocated = new AllocationCounter();
     private final List<MemorySegment> modules = new ArrayList<>();
     private final Set<CudaLaunchSequence> sequences = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<CudaTimingEvent.State> events = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -255,9 +258,20 @@ public final class CudaDevice implements Device {
                 }
                 CudaBuffer.Allocation alloc = new CudaBuffer.Allocation(out.get(JAVA_LONG, 0), bytes, generation);
                 allocations.add(alloc);
+                allocated.allocated(bytes);
                 return new CudaBuffer(this, alloc, 0, bytes, true);
             }
         }
+    }
+
+    @Override
+    public long allocatedBytes() {
+        return allocated.current();
+    }
+
+    @Override
+    public long peakAllocatedBytes() {
+        return allocated.peak();
     }
 
     void free(CudaBuffer.Allocation alloc) {
@@ -266,6 +280,7 @@ public final class CudaDevice implements Device {
                 return;
             }
             alloc.freed = true;
+            allocated.freed(alloc.bytes);
             if (context != null) {
                 driver.check(forgetCurrent(driver.cuCtxSetCurrent(context)), "cuCtxSetCurrent");
                 // cuMemFree does not wait for queued work that may still use the memory: wait first.
@@ -465,6 +480,7 @@ public final class CudaDevice implements Device {
             kernels.clear();
             for (CudaBuffer.Allocation alloc : List.copyOf(allocations)) {
                 alloc.freed = true;
+                allocated.freed(alloc.bytes);
                 run(() -> driver.check(driver.cuMemFree(alloc.base), "cuMemFree_v2"), errors);
             }
             allocations.clear();

@@ -1,5 +1,6 @@
 package dev.mambajvm.backend.jvm;
 
+import dev.mambajvm.backend.AllocationCounter;
 import dev.mambajvm.backend.BackendKind;
 import dev.mambajvm.backend.CompiledKernel;
 import dev.mambajvm.backend.Device;
@@ -56,6 +57,7 @@ public final class JvmDevice implements Device {
     private final Map<CacheKey, JvmCompiledKernel> compiled = new ConcurrentHashMap<>();
     /** Live top-level buffers, freed when the device closes. */
     private final Set<JvmBuffer> buffers = ConcurrentHashMap.newKeySet();
+    private final AllocationCounter allocation = new AllocationCounter();
     private volatile boolean closed;
 
     private record CacheKey(KernelSpec spec, Map<String, ? extends Number> constants) {
@@ -104,7 +106,18 @@ public final class JvmDevice implements Device {
         segment.fill(ALLOCATION_POISON);
         JvmBuffer buffer = new JvmBuffer(this, segment, arena);
         buffers.add(buffer);
+        allocation.allocated(bytes);
         return buffer;
+    }
+
+    @Override
+    public long allocatedBytes() {
+        return allocation.current();
+    }
+
+    @Override
+    public long peakAllocatedBytes() {
+        return allocation.peak();
     }
 
     @Override
@@ -156,7 +169,9 @@ public final class JvmDevice implements Device {
     }
 
     void forget(JvmBuffer buffer) {
-        buffers.remove(buffer);
+        if (buffers.remove(buffer)) {
+            allocation.freed(buffer.byteSize());
+        }
     }
 
     JvmBuffer own(DeviceBuffer buffer, String role) {

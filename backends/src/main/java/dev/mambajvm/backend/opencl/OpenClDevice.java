@@ -1,5 +1,6 @@
 package dev.mambajvm.backend.opencl;
 
+import dev.mambajvm.backend.AllocationCounter;
 import dev.mambajvm.backend.BackendKind;
 import dev.mambajvm.backend.CompiledKernel;
 import dev.mambajvm.backend.Device;
@@ -46,6 +47,8 @@ final class OpenClDevice implements Device {
     private final Arena arena = Arena.ofShared();
     private final Map<KernelKey, OpenClKernel> kernels = new HashMap<>();
     private final Set<OpenClBuffer> buffers = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** Counts a buffer from allocate() until it leaves {@code buffers} (its close, or the device's). */
+    private final AllocationCounter allocation = new AllocationCounter();
     private MemorySegment context;
     private OpenClQueue queue;
     private boolean closed;
@@ -111,7 +114,18 @@ final class OpenClDevice implements Device {
         MemorySegment mem = cl.createBuffer(context(), Math.max(1, bytes));
         OpenClBuffer buffer = new OpenClBuffer(this, mem, bytes);
         buffers.add(buffer);
+        allocation.allocated(bytes);
         return buffer;
+    }
+
+    @Override
+    public long allocatedBytes() {
+        return allocation.current();
+    }
+
+    @Override
+    public long peakAllocatedBytes() {
+        return allocation.peak();
     }
 
     @Override
@@ -155,6 +169,7 @@ final class OpenClDevice implements Device {
         kernels.clear();
         for (OpenClBuffer b : new ArrayList<>(buffers)) {
             b.releaseOnDeviceClose();
+            allocation.freed(b.byteSize());
         }
         buffers.clear();
         if (queue != null) {
@@ -192,7 +207,9 @@ final class OpenClDevice implements Device {
     }
 
     synchronized void forget(OpenClBuffer buffer) {
-        buffers.remove(buffer);
+        if (buffers.remove(buffer)) {
+            allocation.freed(buffer.byteSize());
+        }
     }
 
     long baseAddressAlignBytes() {

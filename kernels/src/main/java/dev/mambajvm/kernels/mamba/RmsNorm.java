@@ -10,8 +10,8 @@ import dev.mambajvm.lang.KernelContext;
 import dev.mambajvm.lang.KernelMath;
 
 /**
- * RMSNorm, y = x / sqrt(mean(x²) + eps) · weight, with Mamba's fused residual add, and the gated
- * variant of Mamba-2.
+ * RMSNorm, y = x / sqrt(mean(x²) + eps) · weight, with Mamba's fused residual add, the gated
+ * variant of Mamba-2 and the weightless in-place norms of Falcon-Mamba's dt, B and C.
  *
  * <p>One work-group per row (per normalized group for the gated one): a row is a few thousand
  * elements, which one group of {@code groupSize} items sweeps in a strided loop (consecutive items
@@ -110,6 +110,43 @@ public final class RmsNorm {
         for (int c = lid; c < groupWidth; c += groupSize) {
             float v = y.get(base + c) * ActivationKernels.silu(z.get(base + c));
             out.set(base + c, v * scale * weight.get(wBase + c));
+        }
+    }
+
+    /**
+     * Falcon-Mamba's norms of dt, B and C (transformers' {@code rms_forward}: no weight), in place:
+     * each row of x (rows, rowStride) starts with {@code segments} consecutive segments, the first
+     * {@code firstWidth} wide and the others {@code width} wide (x_proj's output dt | B | C: dtRank,
+     * dState, dState); each is replaced by v / sqrt(mean(v²) + eps). Columns past the segments are
+     * not touched. One work-group per (row, segment): 1-D launch, global rows·segments·groupSize,
+     * local groupSize (a power of two; the segments are short, so 32 is enough). Each item
+     * rewrites only the elements it read. HBM: reads and writes the segments once.
+     */
+    @Kernel
+    public static void segmentRmsNorm(KernelContext ctx, FloatArray x, int rowStride, int firstWidth, int width,
+                                      int segments, float eps, @Constant int groupSize) {
+        float[] partial = ctx.allocateFloatLocalArray(groupSize);
+        int lid = ctx.localIdx;
+        int row = ctx.groupIdx / segments;
+        int segment = ctx.groupIdx - row * segments;
+        int w = segment == 0 ? firstWidth : width;
+        int base = row * rowStride + (segment == 0 ? 0 : firstWidth + (segment - 1) * width);
+        float sumSq = 0.0f;
+        for (int c = lid; c < w; c += groupSize) {
+            float v = x.get(base + c);
+            sumSq = Math.fma(v, v, sumSq);
+        }
+        partial[lid] = sumSq;
+        ctx.localBarrier();
+        for (int stride = groupSize / 2; stride > 0; stride = stride / 2) {
+            if (lid < stride) {
+                partial[lid] = partial[lid] + partial[lid + stride];
+            }
+            ctx.localBarrier();
+        }
+        float scale = KernelMath.rsqrt(partial[0] / (float) w + eps);
+        for (int c = lid; c < w; c += groupSize) {
+            x.set(base + c, x.get(base + c) * scale);
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.mambajvm.backend.CompiledKernel;
 import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
 import dev.mambajvm.backend.WorkerGrid;
+import dev.mambajvm.kernels.mamba.Bias;
 import dev.mambajvm.kernels.mamba.CausalConv1d;
 import dev.mambajvm.kernels.mamba.Embedding;
 import dev.mambajvm.kernels.mamba.Linear;
@@ -62,6 +63,11 @@ public final class MambaKernelsSuite {
         checks.add(gatedRmsNorm(3, 96, 2, 64));
         checks.add(gatedRmsNorm(2, 1000, 1, 256));
         checks.add(gatedRmsNorm(5, 600, 4, 128));
+        checks.addAll(segmentRmsNorm(3, 40, 4, 16, 3, 32));      // Falcon-Mamba's dt | B | C, 4 spare columns
+        checks.addAll(segmentRmsNorm(2, 300, 256, 16, 3, 64));   // a 7B's dtRank 256, 12 spare columns
+        checks.addAll(segmentRmsNorm(4, 36, 4, 16, 3, 1));
+        checks.add(addBias(7, 333));
+        checks.add(addBias(1, 64));
         for (int type : TYPES) {
             checks.add(embed(7, 100, 50, type));
             checks.add(matvec(37, 1000, 1, false, type, 128, 4, 1, 0));
@@ -321,6 +327,71 @@ public final class MambaKernelsSuite {
                     WorkerGrid.of1D((long) rows * ngroups * groupSize, groupSize), dy, dz, dw, dout, dInner, width, eps);
             return Check.compare("RmsNorm.gatedRmsNorm", rows + "x" + dInner + " ngroups" + ngroups + " group" + groupSize,
                     HostData.downloadFloats(device, dout, y.length), ref, 1e-5);
+        }
+    }
+
+    /**
+     * Weightless in-place norms of the segments of each row (Falcon-Mamba's dt | B | C). Row 0 is
+     * scaled by 1e-3, so that eps (1e-6) matters in it; the columns past the segments must come back
+     * unchanged (bound 0).
+     */
+    public List<Check> segmentRmsNorm(int rows, int rowStride, int firstWidth, int width, int segments, int groupSize) {
+        int used = firstWidth + (segments - 1) * width;
+        float[] x = HostData.uniform(random, rows * rowStride, -3, 3);
+        for (int c = 0; c < rowStride; c++) {
+            x[c] *= 1e-3f;
+        }
+        float eps = 1e-6f;
+        double[] ref = new double[rows * used];
+        double[] spareRef = new double[rows * (rowStride - used)];
+        for (int r = 0; r < rows; r++) {
+            for (int s = 0, start = 0; s < segments; start += s == 0 ? firstWidth : width, s++) {
+                int w = s == 0 ? firstWidth : width;
+                double ss = 0;
+                for (int c = 0; c < w; c++) {
+                    double v = x[r * rowStride + start + c];
+                    ss += v * v;
+                }
+                double scale = 1 / Math.sqrt(ss / w + eps);
+                for (int c = 0; c < w; c++) {
+                    ref[r * used + start + c] = x[r * rowStride + start + c] * scale;
+                }
+            }
+            for (int c = used; c < rowStride; c++) {
+                spareRef[r * (rowStride - used) + c - used] = x[r * rowStride + c];
+            }
+        }
+        try (DeviceBuffer dx = HostData.upload(device, x)) {
+            device.queue().launch(compile(RmsNorm.class, "segmentRmsNorm", Map.of("groupSize", groupSize)),
+                    WorkerGrid.of1D((long) rows * segments * groupSize, groupSize), dx, rowStride, firstWidth, width,
+                    segments, eps);
+            float[] got = HostData.downloadFloats(device, dx, x.length);
+            float[] segmentsGot = new float[ref.length];
+            float[] spareGot = new float[spareRef.length];
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(got, r * rowStride, segmentsGot, r * used, used);
+                System.arraycopy(got, r * rowStride + used, spareGot, r * (rowStride - used), rowStride - used);
+            }
+            String shape = rows + "x" + rowStride + " segments " + firstWidth + "+" + (segments - 1) + "x" + width
+                    + " group" + groupSize;
+            return List.of(Check.compare("RmsNorm.segmentRmsNorm", shape, segmentsGot, ref, 1e-5),
+                    Check.compare("RmsNorm.segmentRmsNorm", shape + " spare columns", spareGot, spareRef, 0));
+        }
+    }
+
+    public Check addBias(int rows, int cols) {
+        float[] x = HostData.uniform(random, rows * cols, -3, 3);
+        float[] bias = HostData.uniform(random, cols, -1, 1);
+        double[] ref = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            ref[i] = (double) x[i] + bias[i % cols];
+        }
+        try (DeviceBuffer dx = HostData.upload(device, x); DeviceBuffer db = HostData.upload(device, bias)) {
+            int local = 64;
+            device.queue().launch(compile(Bias.class, "addBias", Map.of()),
+                    WorkerGrid.of2D((long) Math.ceilDiv(cols, local) * local, rows, local, 1), dx, db, rows, cols);
+            // One float32 addition per element: within half an ulp of the float64 sum.
+            return Check.compare("Bias.addBias", rows + "x" + cols, HostData.downloadFloats(device, dx, x.length), ref, 1e-7);
         }
     }
 

@@ -30,13 +30,18 @@ class CheckpointTest {
     }
 
     @Test
-    void bothFixturesOpenAndMatchTheirLayout() throws Exception {
-        for (String name : List.of("mamba1-tiny", "mamba2-tiny")) {
+    void everyFixtureOpensAndMatchesItsLayout() throws Exception {
+        for (String name : List.of("mamba1-tiny", "mamba2-tiny", "falcon-mamba-tiny", "mamba1-bias-tiny",
+                "mamba1-untied-tiny", "mamba2-bias-tiny")) {
             try (Checkpoint c = Checkpoint.open(fixture(name))) {
                 WeightLayout layout = WeightLayout.of(c.config());
                 layout.check(c);
                 assertEquals(c.tensors().size(), layout.tensors().size(), name);
-                assertSame(c.tensor(TensorNames.EMBEDDINGS), c.lmHead(), "tied");
+                if (c.config().tieWordEmbeddings()) {
+                    assertSame(c.tensor(TensorNames.EMBEDDINGS), c.lmHead(), name + ": tied");
+                } else {
+                    assertSame(c.tensor(TensorNames.LM_HEAD), c.lmHead(), name + ": untied");
+                }
             }
         }
     }
