@@ -328,7 +328,7 @@ class ModelCommandsTest {
         String m = tiny.toString();
         usageError("--prompt is empty", "generate", "--model", m, "--prompt", "", "--max-tokens", "1", "--temperature", "0");
         usageError("--prompt-ids is empty", "generate", "--model", m, "--prompt-ids", "", "--max-tokens", "1", "--temperature", "0");
-        usageError("--max-tokens must be at least 1, got 0",
+        usageError("--max-tokens must be between 1 and 1000000, got 0",
                 "generate", "--model", m, "--prompt-ids", "1", "--max-tokens", "0", "--temperature", "0");
         usageError("--temperature must be between 0 (greedy) and 100, got -0.5",
                 "generate", "--model", m, "--prompt-ids", "1", "--max-tokens", "1", "--temperature", "-0.5");
