@@ -7,6 +7,7 @@ import dev.mambajvm.model.MambaModel;
 import dev.mambajvm.model.Sampler;
 import dev.mambajvm.model.config.EosTokens;
 import dev.mambajvm.model.config.MambaConfig;
+import dev.mambajvm.model.hub.ModelResolver;
 import dev.mambajvm.model.tokenizer.StreamingDecoder;
 import dev.mambajvm.model.tokenizer.Tokenizer;
 import picocli.CommandLine;
@@ -37,18 +38,22 @@ import java.nio.file.Path;
         usageHelpAutoWidth = true,
         description = {
                 "Continues a prompt and prints the continuation as it is produced: text when",
-                "DIR has a tokenizer.json, else token ids separated by spaces. Stops after",
+                "the model has a tokenizer.json, else token ids separated by spaces. Stops after",
                 "--max-tokens tokens or at the end-of-sequence token (eos_token_id of",
                 "generation_config.json, else config.json; kept in token_ids, not printed as",
                 "text). Temperature 0 is greedy (argmax); T > 0 samples from",
                 "softmax(logits / T) with a seeded random source: the same --seed gives the",
                 "same tokens on the same backend. On stderr: load time, time to first token,",
                 "prefill and decode tokens per second (and the seed when sampling).",
+                "--model is a checkpoint folder or a Hugging Face repo id: a repo is taken from",
+                "the Hugging Face cache when there, else downloaded into it (progress on stderr).",
         },
         footerHeading = "%nExamples:%n",
         footer = {
                 "  mamba-cli generate --model ./mamba-130m --prompt 'The capital of France'",
                 "      --max-tokens 20 --temperature 0",
+                "  mamba-cli generate --model state-spaces/mamba-130m-hf --prompt 'Hello'",
+                "      --max-tokens 20 --temperature 0    (a Hugging Face repo: downloaded once)",
                 "  mamba-cli generate --model ./mamba-130m --prompt 'Once upon a time'",
                 "      --max-tokens 100 --temperature 0.8 --seed 7",
                 "  echo 'Hello' | mamba-cli generate --model ./mamba-130m --prompt -",
@@ -60,9 +65,8 @@ import java.nio.file.Path;
         })
 public final class GenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "Checkpoint folder: config.json, model.safetensors (tokenizer.json for text).")
-    Path model;
+    @Mixin
+    ModelOption modelOption;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Prompt prompt;
@@ -72,7 +76,7 @@ public final class GenerateCommand implements Callable<Integer> {
         String ids;
 
         @Option(names = "--prompt", paramLabel = "TEXT",
-                description = "The prompt as text (needs DIR/tokenizer.json); '-' reads it from stdin, as is (a trailing newline stays).")
+                description = "The prompt as text (needs the model's tokenizer.json); '-' reads it from stdin, as is (a trailing newline stays).")
         String text;
     }
 
@@ -112,6 +116,7 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new ParameterException(cl, "--temperature must be between 0 (greedy) and "
                     + (int) Sampler.MAX_TEMPERATURE + ", got " + temperature);
         }
+        Path model = modelOption.resolve(cl, ModelResolver.Need.CHECKPOINT);
         MambaConfig config = ModelArgs.config(cl, model);
         int vocab = config.paddedVocabSize();
         Tokenizer tokenizer = null;
