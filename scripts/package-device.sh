@@ -4,6 +4,7 @@
 #   .device/mamba-bench.jar the benchmarks (thin jar)
 #   .device/jre.tgz         a jlink'ed runtime: the modules jdeps finds in the jar, plus
 #                           jdk.incubator.vector (loaded with --add-modules, invisible to jdeps)
+#                           and java.net.http (hub downloads of `--model ORG/NAME`)
 # scripts/device-run.sh runs it there. Extra modules: MAMBA_JLINK_MODULES=jdk.jfr,jdk.management
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,7 +14,7 @@ scripts/build-cli-jar.sh
 JAR=cli/target/mamba-cli.jar
 
 deps=$("$JAVA_HOME/bin/jdeps" --ignore-missing-deps --multi-release 25 --print-module-deps "$JAR")
-modules=$(printf '%s\n' ${deps//,/ } java.base jdk.incubator.vector ${MAMBA_JLINK_MODULES:+${MAMBA_JLINK_MODULES//,/ }} \
+modules=$(printf '%s\n' ${deps//,/ } java.base java.net.http jdk.incubator.vector ${MAMBA_JLINK_MODULES:+${MAMBA_JLINK_MODULES//,/ }} \
     | awk 'NF && !seen[$0]++' | paste -sd, -)
 echo "jlink modules: $modules"
 

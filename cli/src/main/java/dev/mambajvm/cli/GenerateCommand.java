@@ -8,6 +8,7 @@ import dev.mambajvm.model.Sampler;
 import dev.mambajvm.model.StopStrings;
 import dev.mambajvm.model.config.EosTokens;
 import dev.mambajvm.model.config.MambaConfig;
+import dev.mambajvm.model.hub.ModelResolver;
 import dev.mambajvm.model.tokenizer.StreamingDecoder;
 import dev.mambajvm.model.tokenizer.Tokenizer;
 import picocli.CommandLine;
@@ -39,7 +40,7 @@ import java.nio.file.Path;
         usageHelpAutoWidth = true,
         description = {
                 "Continues a prompt and prints the continuation as it is produced: text when",
-                "DIR has a tokenizer.json, else token ids separated by spaces. Stops after",
+                "the model has a tokenizer.json, else token ids separated by spaces. Stops after",
                 "--max-tokens tokens, at the end-of-sequence token (eos_token_id of",
                 "generation_config.json, else config.json; kept in token_ids, not printed as",
                 "text) or at a --stop string (not printed, nor what follows it).",
@@ -55,11 +56,15 @@ import java.nio.file.Path;
                 "per prompt, one per line (JSON Lines), in order.",
                 "On stderr: load time, time to first token, prefill and decode tokens per",
                 "second (and the seed when sampling).",
+                "--model is a checkpoint folder or a Hugging Face repo id: a repo is taken from",
+                "the Hugging Face cache when there, else downloaded into it (progress on stderr).",
         },
         footerHeading = "%nExamples:%n",
         footer = {
                 "  mamba-cli generate --model ./mamba-130m --prompt 'The capital of France'",
                 "      --max-tokens 20 --temperature 0",
+                "  mamba-cli generate --model state-spaces/mamba-130m-hf --prompt 'Hello'",
+                "      --max-tokens 20 --temperature 0    (a Hugging Face repo: downloaded once)",
                 "  mamba-cli generate --model ./mamba-130m --prompt 'Once upon a time'",
                 "      --max-tokens 100 --temperature 0.8 --top-p 0.9 --repetition-penalty 1.1",
                 "      --seed 7",
@@ -80,9 +85,8 @@ public final class GenerateCommand implements Callable<Integer> {
     /** Most tokens --max-tokens accepts. */
     static final int MAX_NEW_TOKENS = 1_000_000;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "Checkpoint folder: config.json, model.safetensors (tokenizer.json for text).")
-    Path model;
+    @Mixin
+    ModelOption modelOption;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     PromptInput prompt;
@@ -150,6 +154,7 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = cl.getOut();
         PrintWriter err = cl.getErr();
         Sampler.Settings settings = settings(cl);
+        Path model = modelOption.resolve(cl, ModelResolver.Need.CHECKPOINT);
         MambaConfig config = ModelArgs.config(cl, model);
         List<PromptInput.Prompt> prompts = prompt.read(cl, model, config.paddedVocabSize(), maxPromptTokens, stdin);
         for (String s : stops) {

@@ -1,5 +1,6 @@
 package dev.mambajvm.cli;
 
+import dev.mambajvm.model.hub.HubException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,6 +42,8 @@ import java.util.concurrent.Callable;
                 "  mamba-cli verify             run the kernel suite on every device",
                 "  mamba-cli tokenize --model DIR --text 'Hello'   ids and tokens of a text",
                 "  mamba-cli generate --model DIR --prompt 'Hi' --max-tokens 20 --temperature 0",
+                "  mamba-cli generate --model state-spaces/mamba-130m-hf --prompt 'Hi'",
+                "      --max-tokens 20 --temperature 0   a Hugging Face repo, downloaded once",
                 "  mamba-cli perplexity --model DIR --file text.txt   mean NLL and perplexity",
                 "  mamba-cli devices --help     help for one command",
                 "  mamba-cli --version          versions of mamba-cli and of Java",
@@ -88,7 +91,9 @@ public final class MambaCli implements Callable<Integer> {
     /** A command threw: one line, exit 1; the stack trace only when {@value #DEBUG_ENV} is set. */
     private static int failure(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
         PrintWriter err = cmd.getErr();
-        err.println(cmd.getCommandSpec().qualifiedName() + ": error: " + describe(ex));
+        // A HubException's message is written for the user (it names the repo and what to do).
+        err.println(cmd.getCommandSpec().qualifiedName() + ": error: "
+                + (ex instanceof HubException ? oneLine(ex.getMessage()) : describe(ex)));
         String debug = System.getenv(DEBUG_ENV);
         if (debug != null && !debug.isEmpty() && !debug.equals("0")) {
             ex.printStackTrace(err);

@@ -5,6 +5,7 @@ import dev.mambajvm.backend.Devices;
 import dev.mambajvm.model.MambaModel;
 import dev.mambajvm.model.Perplexity;
 import dev.mambajvm.model.config.MambaConfig;
+import dev.mambajvm.model.hub.ModelResolver;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -35,6 +36,8 @@ import java.util.concurrent.Callable;
                 "exp(mean NLL). The log-softmax is taken in double on the host from the",
                 "model's logits. The whole input goes through one prefill (no sliding window",
                 "yet): memory grows with N x vocabulary; keep inputs to a few thousand tokens.",
+                "--model is a checkpoint folder or a Hugging Face repo id: a repo is taken from",
+                "the Hugging Face cache when there, else downloaded into it (progress on stderr).",
         },
         footerHeading = "%nExamples:%n",
         footer = {
@@ -45,18 +48,19 @@ import java.util.concurrent.Callable;
                 "  mamba-cli perplexity --model ./mamba-130m --token-ids 510,3158,8516 --json",
                 "    {\"tokens\":3,\"nll\":...,\"perplexity\":...}",
                 "  mamba-cli perplexity --model ./mamba-130m --file wiki.txt --verbose",
+                "  mamba-cli perplexity --model state-spaces/mamba-130m-hf --file wiki.txt",
+                "      (a Hugging Face repo: from the Hugging Face cache, else downloaded once)",
         })
 public final class PerplexityCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "Checkpoint folder: config.json, model.safetensors (and tokenizer.json for --file).")
-    Path model;
+    @Mixin
+    ModelOption modelOption;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Input input;
 
     static final class Input {
-        @Option(names = "--file", paramLabel = "TEXT", description = "A UTF-8 text file, encoded with DIR/tokenizer.json.")
+        @Option(names = "--file", paramLabel = "TEXT", description = "A UTF-8 text file, encoded with the model's tokenizer.json.")
         Path file;
 
         @Option(names = "--token-ids", paramLabel = "IDS", description = "Comma-separated token ids, e.g. 1,2,3.")
@@ -77,6 +81,7 @@ public final class PerplexityCommand implements Callable<Integer> {
         CommandLine cl = spec.commandLine();
         PrintWriter out = cl.getOut();
         PrintWriter err = cl.getErr();
+        Path model = modelOption.resolve(cl, ModelResolver.Need.CHECKPOINT);
         MambaConfig config = ModelArgs.config(cl, model);
         int vocab = config.paddedVocabSize();
         int[] ids;

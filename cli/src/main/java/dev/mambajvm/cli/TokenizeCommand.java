@@ -1,8 +1,10 @@
 package dev.mambajvm.cli;
 
+import dev.mambajvm.model.hub.ModelResolver;
 import dev.mambajvm.model.tokenizer.Tokenizer;
 import dev.mambajvm.model.tokenizer.TokenizerException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -10,7 +12,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,7 +37,9 @@ import java.util.concurrent.Callable;
                 "Encodes a text with a checkpoint's tokenizer.json (Hugging Face byte-level BPE, as",
                 "GPT-NeoX/Mamba use) and prints one line per token: the id and the token's text, quoted,",
                 "with \\n \\t \\r, \\uXXXX for other invisible characters and \\xNN for a byte that is",
-                "only part of a UTF-8 character.",
+                "only part of a UTF-8 character. --model is a folder holding tokenizer.json (or the",
+                "file itself), or a Hugging Face repo id: then only its tokenizer.json is fetched",
+                "(from the Hugging Face cache when there, else downloaded into it).",
         },
         footerHeading = "%nExamples:%n",
         footer = {
@@ -47,12 +50,13 @@ import java.util.concurrent.Callable;
                 "        2  \"!\"",
                 "  mamba-cli tokenize --model ./mamba-130m --text 'Hello' --json",
                 "    {\"ids\":[...],\"pieces\":[...]}   (pieces as in the vocabulary, e.g. \"Ġworld\")",
+                "  mamba-cli tokenize --model state-spaces/mamba-130m-hf --text 'Hello'",
+                "    (a Hugging Face repo: only its tokenizer.json is downloaded)",
         })
 public final class TokenizeCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "Folder holding tokenizer.json (a checkpoint folder, or one with only that file).")
-    Path model;
+    @Mixin
+    ModelOption modelOption;
 
     @Option(names = "--text", required = true, paramLabel = "TEXT", description = "The text to encode.")
     String text;
@@ -68,9 +72,7 @@ public final class TokenizeCommand implements Callable<Integer> {
         if (text.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "--text is empty: give the text to encode");
         }
-        if (!Files.exists(model)) {
-            throw new ParameterException(spec.commandLine(), "--model " + model + ": no such folder");
-        }
+        Path model = modelOption.resolve(spec.commandLine(), ModelResolver.Need.TOKENIZER);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Tokenizer tok;
