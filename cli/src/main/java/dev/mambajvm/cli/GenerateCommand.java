@@ -58,9 +58,14 @@ import java.nio.file.Path;
                 "second (and the seed when sampling).",
                 "--model is a checkpoint folder or a Hugging Face repo id: a repo is taken from",
                 "the Hugging Face cache when there, else downloaded into it (progress on stderr).",
+                "Without --model: the embedded default model, shipped inside mamba-cli.jar (a",
+                "4.5M-parameter Mamba-1 trained on the King James Bible by",
+                "tools/train_default_model.py), so generate works with no download.",
         },
         footerHeading = "%nExamples:%n",
         footer = {
+                "  mamba-cli generate --prompt 'In the beginning'",
+                "      (the embedded default model: no --model, no download)",
                 "  mamba-cli generate --model ./mamba-130m --prompt 'The capital of France'",
                 "      --max-tokens 20 --temperature 0",
                 "  mamba-cli generate --model state-spaces/mamba-130m-hf --prompt 'Hello'",
@@ -91,16 +96,17 @@ public final class GenerateCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     PromptInput prompt;
 
-    @Option(names = "--max-tokens", required = true, paramLabel = "N",
-            description = "Most tokens to generate per prompt (1 to " + MAX_NEW_TOKENS + ").")
+    @Option(names = "--max-tokens", defaultValue = "128", paramLabel = "N",
+            description = "Most tokens to generate per prompt (1 to " + MAX_NEW_TOKENS + "; default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
     @Option(names = "--max-prompt-tokens", paramLabel = "N", defaultValue = "32768",
             description = "Most tokens in one prompt; a longer one is refused (default: ${DEFAULT-VALUE}).")
     int maxPromptTokens;
 
-    @Option(names = "--temperature", required = true, paramLabel = "T",
-            description = "0 = greedy; T > 0 samples from softmax(logits / T); at most " + (int) Sampler.MAX_TEMPERATURE + ".")
+    @Option(names = "--temperature", defaultValue = "0.8", paramLabel = "T",
+            description = "0 = greedy; T > 0 samples from softmax(logits / T); at most " + (int) Sampler.MAX_TEMPERATURE
+                    + " (default: ${DEFAULT-VALUE}, as llama.cpp's llama-cli).")
     double temperature;
 
     @Option(names = "--top-k", paramLabel = "K", defaultValue = "0",

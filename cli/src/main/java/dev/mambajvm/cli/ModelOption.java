@@ -17,11 +17,11 @@ import java.util.Map;
  */
 final class ModelOption {
 
-    @Option(names = "--model", required = true, paramLabel = "MODEL",
+    @Option(names = "--model", paramLabel = "MODEL",
             description = {"A checkpoint folder, or a Hugging Face repo id ORG/NAME[@REVISION] such as"
                     + " state-spaces/mamba-130m-hf: taken from the Hugging Face cache, else downloaded into it."
                     + " HF_HUB_CACHE, HF_HOME, HF_ENDPOINT, HF_TOKEN and HF_HUB_OFFLINE=1 (cache only) work as"
-                    + " for huggingface_hub."})
+                    + " for huggingface_hub. Without --model: " + DefaultModel.NAME + ", shipped in mamba-cli.jar."})
     String model;
 
     /** Where HF_ENDPOINT, HF_HOME, HF_TOKEN, HF_HUB_OFFLINE ... are read (tests put their own map). */
@@ -29,10 +29,14 @@ final class ModelOption {
 
     /**
      * The folder {@code --model} names: the folder itself, else the repo's snapshot in the hub cache,
-     * downloaded first when missing (progress on stderr). A wrong folder, repo, revision or token is a
+     * downloaded first when missing (progress on stderr); without {@code --model}, the embedded
+     * default model's folder ({@link DefaultModel}). A wrong folder, repo, revision or token is a
      * usage error; a failed download or an offline miss is a failure (exit 1).
      */
     Path resolve(CommandLine cl, ModelResolver.Need need) {
+        if (model == null) {
+            return DefaultModel.directory(env);
+        }
         HubSettings settings;
         try {
             settings = HubSettings.fromEnvironment(env);

@@ -38,9 +38,11 @@ import java.util.concurrent.Callable;
                 "yet): memory grows with N x vocabulary; keep inputs to a few thousand tokens.",
                 "--model is a checkpoint folder or a Hugging Face repo id: a repo is taken from",
                 "the Hugging Face cache when there, else downloaded into it (progress on stderr).",
+                "Without --model: the embedded default model shipped inside mamba-cli.jar.",
         },
         footerHeading = "%nExamples:%n",
         footer = {
+                "  mamba-cli perplexity --file psalms.txt       (the embedded default model)",
                 "  mamba-cli perplexity --model ./mamba-130m --file wiki.txt",
                 "    tokens      N",
                 "    mean NLL    X nats over N-1 predictions",

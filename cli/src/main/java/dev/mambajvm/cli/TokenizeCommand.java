@@ -40,9 +40,11 @@ import java.util.concurrent.Callable;
                 "only part of a UTF-8 character. --model is a folder holding tokenizer.json (or the",
                 "file itself), or a Hugging Face repo id: then only its tokenizer.json is fetched",
                 "(from the Hugging Face cache when there, else downloaded into it).",
+                "Without --model: the embedded default model's tokenizer.",
         },
         footerHeading = "%nExamples:%n",
         footer = {
+                "  mamba-cli tokenize --text 'In the beginning'   (the default model's tokenizer)",
                 "  mamba-cli tokenize --model ./mamba-130m --text 'Hello, world!'",
                 "    12092  \"Hello\"",
                 "       13  \",\"",
