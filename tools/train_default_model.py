@@ -7,6 +7,9 @@ tools/kjv_corpus.sh extracts with Debian's `bible` tool (package bible-kjv):
 
     python3 tools/train_default_model.py --corpus kjv-raw.txt --out OUT_DIR [--steps N] [--seed S]
 
+The shipped model came from `--steps 2000 --max-train-seconds 330` with the matrix scan, which
+stopped after 219 steps; `--steps 2000 --stop-after-steps 219` is that run without the clock.
+
 What it does, every step seeded and deterministic:
  1. parses `bible`'s output into chapters: a heading line ("Genesis 1") then one verse per line, the
     verse numbers dropped; chapter k (0-based, in canonical order) is validation when k % 20 == 10,
