@@ -1,5 +1,7 @@
 package dev.mambajvm.cli;
 
+import dev.mambajvm.backend.UserCache;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -66,18 +68,7 @@ final class DefaultModel {
 
     /** {@code ${XDG_CACHE_HOME:-$HOME/.cache}/mamba-jvm/default-model}, or null without a home. */
     static Path cacheRoot(Map<String, String> env) {
-        String xdg = env.get("XDG_CACHE_HOME");
-        Path base;
-        if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) {
-            base = Path.of(xdg);
-        } else {
-            String home = env.getOrDefault("HOME", System.getProperty("user.home"));
-            if (home == null || home.isBlank()) {
-                return null;
-            }
-            base = Path.of(home, ".cache");
-        }
-        return base.resolve("mamba-jvm").resolve("default-model");
+        return UserCache.directory(env, "default-model").orElse(null);
     }
 
     /** The files' bytes, from the jar (or the classes folder in a build). */

@@ -2,11 +2,8 @@ package dev.mambajvm.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -33,23 +30,7 @@ class DefaultModelTest {
     }
 
     MambaCliTest.Run run(String... args) {
-        CommandLine.IFactory factory = new CommandLine.IFactory() {
-            @Override
-            public <K> K create(Class<K> cls) throws Exception {
-                K k = CommandLine.defaultFactory().create(cls);
-                if (k instanceof ModelOption m) {
-                    m.env = env();
-                }
-                return k;
-            }
-        };
-        CommandLine cl = MambaCli.commandLine(factory);
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new MambaCliTest.Run(code, out.toString(), err.toString());
+        return HubModelCommandsTest.run(env(), args);
     }
 
     static byte[] resource(String file) throws Exception {

@@ -4,10 +4,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -61,23 +58,11 @@ class HubModelCommandsTest {
     }
 
     static MambaCliTest.Run run(Map<String, String> env, String... args) {
-        CommandLine.IFactory factory = new CommandLine.IFactory() {
-            @Override
-            public <K> K create(Class<K> cls) throws Exception {
-                K k = CommandLine.defaultFactory().create(cls);
-                if (k instanceof ModelOption m) {
-                    m.env = env;
-                }
-                return k;
+        return MambaCliTest.execute(MambaCliTest.factory(k -> {
+            if (k instanceof ModelOption m) {
+                m.env = env;
             }
-        };
-        CommandLine cl = MambaCli.commandLine(factory);
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new MambaCliTest.Run(code, out.toString(), err.toString());
+        }), args);
     }
 
     String[] greedy(String model) {

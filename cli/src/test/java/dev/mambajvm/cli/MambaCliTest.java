@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,6 +26,29 @@ class MambaCliTest {
     record Run(int code, String out, String err) {
     }
 
+    /** Runs mamba-cli with {@code args} in this JVM, objects made by {@code factory}; captures both streams. */
+    static Run execute(CommandLine.IFactory factory, String... args) {
+        CommandLine cl = MambaCli.commandLine(factory);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** picocli's factory, with {@code setUp} applied to every command and mixin it makes (test seams). */
+    static CommandLine.IFactory factory(Consumer<Object> setUp) {
+        return new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> cls) throws Exception {
+                K k = CommandLine.defaultFactory().create(cls);
+                setUp.accept(k);
+                return k;
+            }
+        };
+    }
+
     static Run run(Supplier<List<Backend>> backends, String... args) {
         CommandLine.IFactory fakes = new CommandLine.IFactory() {
             @Override
@@ -35,13 +59,7 @@ class MambaCliTest {
                 return CommandLine.defaultFactory().create(cls);
             }
         };
-        CommandLine cl = MambaCli.commandLine(fakes);
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+        return execute(fakes, args);
     }
 
     static Run run(String... args) {

@@ -3,11 +3,8 @@ package dev.mambajvm.cli;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,23 +51,11 @@ class ModelCommandsTest {
     }
 
     static MambaCliTest.Run runWithStdin(String stdin, String... args) {
-        CommandLine.IFactory factory = new CommandLine.IFactory() {
-            @Override
-            public <K> K create(Class<K> cls) throws Exception {
-                K k = CommandLine.defaultFactory().create(cls);
-                if (k instanceof GenerateCommand g && stdin != null) {
-                    g.stdin = new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8));
-                }
-                return k;
+        return MambaCliTest.execute(MambaCliTest.factory(k -> {
+            if (k instanceof GenerateCommand g && stdin != null) {
+                g.stdin = new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8));
             }
-        };
-        CommandLine cl = MambaCli.commandLine(factory);
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new MambaCliTest.Run(code, out.toString(), err.toString());
+        }), args);
     }
 
     static MambaCliTest.Run run(String... args) {

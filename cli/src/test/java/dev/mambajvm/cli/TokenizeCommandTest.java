@@ -5,8 +5,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,13 +25,7 @@ class TokenizeCommandTest {
     }
 
     static MambaCliTest.Run run(String... args) {
-        CommandLine cl = MambaCli.commandLine(CommandLine.defaultFactory());
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new MambaCliTest.Run(code, out.toString(), err.toString());
+        return MambaCliTest.execute(CommandLine.defaultFactory(), args);
     }
 
     @Test

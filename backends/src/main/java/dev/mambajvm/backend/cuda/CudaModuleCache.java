@@ -1,5 +1,7 @@
 package dev.mambajvm.backend.cuda;
 
+import dev.mambajvm.backend.UserCache;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -46,18 +48,7 @@ final class CudaModuleCache {
         if (override != null && !override.isBlank()) {
             return override.equalsIgnoreCase("off") ? Optional.empty() : Optional.of(Path.of(override));
         }
-        String xdg = env.get("XDG_CACHE_HOME");
-        Path base;
-        if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) {
-            base = Path.of(xdg);
-        } else {
-            String home = env.getOrDefault("HOME", System.getProperty("user.home"));
-            if (home == null || home.isBlank()) {
-                return Optional.empty();
-            }
-            base = Path.of(home, ".cache");
-        }
-        return Optional.of(base.resolve("mamba-jvm").resolve("cuda"));
+        return UserCache.directory(env, "cuda");
     }
 
     Path directory() {
