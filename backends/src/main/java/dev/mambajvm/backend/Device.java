@@ -35,6 +35,23 @@ public interface Device extends AutoCloseable {
     /** A new, empty launch sequence to record once and replay many times. */
     LaunchSequence newSequence();
 
+    /**
+     * Bytes of this device's buffers allocated and not yet freed ({@link MemoryCounter}); -1 when the
+     * device does not count them.
+     */
+    default long allocatedBytes() {
+        return -1;
+    }
+
+    /** The most {@link #allocatedBytes()} has been since the device opened or the last reset; -1 when not counted. */
+    default long peakAllocatedBytes() {
+        return -1;
+    }
+
+    /** Starts a new peak at what is allocated now (a benchmark's phase); does nothing when not counted. */
+    default void resetPeakAllocatedBytes() {
+    }
+
     @Override
     void close();
 }

@@ -6,6 +6,7 @@ import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
 import dev.mambajvm.backend.KernelCompilationException;
 import dev.mambajvm.backend.LaunchSequence;
+import dev.mambajvm.backend.MemoryCounter;
 import dev.mambajvm.backend.Queue;
 import dev.mambajvm.lang.spec.Dialect;
 import dev.mambajvm.lang.spec.KernelSpec;
@@ -42,6 +43,7 @@ public final class CudaDevice implements Device {
     private final int ordinal;
     private final int cuDevice;
     private final String name;
+    private final MemoryCounter memory = new MemoryCounter();
     final int ccMajor;
     final int ccMinor;
     final int maxThreadsPerBlock;
@@ -255,9 +257,25 @@ public final class CudaDevice implements Device {
                 }
                 CudaBuffer.Allocation alloc = new CudaBuffer.Allocation(out.get(JAVA_LONG, 0), bytes, generation);
                 allocations.add(alloc);
+                memory.allocated(bytes);
                 return new CudaBuffer(this, alloc, 0, bytes, true);
             }
         }
+    }
+
+    @Override
+    public long allocatedBytes() {
+        return memory.allocatedBytes();
+    }
+
+    @Override
+    public long peakAllocatedBytes() {
+        return memory.peakBytes();
+    }
+
+    @Override
+    public void resetPeakAllocatedBytes() {
+        memory.resetPeak();
     }
 
     void free(CudaBuffer.Allocation alloc) {
@@ -266,6 +284,7 @@ public final class CudaDevice implements Device {
                 return;
             }
             alloc.freed = true;
+            memory.freed(alloc.bytes);
             if (context != null) {
                 driver.check(forgetCurrent(driver.cuCtxSetCurrent(context)), "cuCtxSetCurrent");
                 // cuMemFree does not wait for queued work that may still use the memory: wait first.
@@ -465,6 +484,7 @@ public final class CudaDevice implements Device {
             kernels.clear();
             for (CudaBuffer.Allocation alloc : List.copyOf(allocations)) {
                 alloc.freed = true;
+                memory.freed(alloc.bytes);
                 run(() -> driver.check(driver.cuMemFree(alloc.base), "cuMemFree_v2"), errors);
             }
             allocations.clear();

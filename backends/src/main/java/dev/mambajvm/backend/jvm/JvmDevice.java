@@ -6,6 +6,7 @@ import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
 import dev.mambajvm.backend.KernelCompilationException;
 import dev.mambajvm.backend.LaunchSequence;
+import dev.mambajvm.backend.MemoryCounter;
 import dev.mambajvm.lang.BFloat16Array;
 import dev.mambajvm.lang.FloatArray;
 import dev.mambajvm.lang.HalfArray;
@@ -56,6 +57,7 @@ public final class JvmDevice implements Device {
     private final Map<CacheKey, JvmCompiledKernel> compiled = new ConcurrentHashMap<>();
     /** Live top-level buffers, freed when the device closes. */
     private final Set<JvmBuffer> buffers = ConcurrentHashMap.newKeySet();
+    private final MemoryCounter memory = new MemoryCounter();
     private volatile boolean closed;
 
     private record CacheKey(KernelSpec spec, Map<String, ? extends Number> constants) {
@@ -104,7 +106,23 @@ public final class JvmDevice implements Device {
         segment.fill(ALLOCATION_POISON);
         JvmBuffer buffer = new JvmBuffer(this, segment, arena);
         buffers.add(buffer);
+        memory.allocated(bytes);
         return buffer;
+    }
+
+    @Override
+    public long allocatedBytes() {
+        return memory.allocatedBytes();
+    }
+
+    @Override
+    public long peakAllocatedBytes() {
+        return memory.peakBytes();
+    }
+
+    @Override
+    public void resetPeakAllocatedBytes() {
+        memory.resetPeak();
     }
 
     @Override
@@ -156,7 +174,9 @@ public final class JvmDevice implements Device {
     }
 
     void forget(JvmBuffer buffer) {
-        buffers.remove(buffer);
+        if (buffers.remove(buffer)) {
+            memory.freed(buffer.byteSize());
+        }
     }
 
     JvmBuffer own(DeviceBuffer buffer, String role) {

@@ -5,6 +5,7 @@ import dev.mambajvm.backend.CompiledKernel;
 import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
 import dev.mambajvm.backend.LaunchSequence;
+import dev.mambajvm.backend.MemoryCounter;
 import dev.mambajvm.lang.spec.KernelSpec;
 
 import java.lang.foreign.Arena;
@@ -46,6 +47,7 @@ final class OpenClDevice implements Device {
     private final Arena arena = Arena.ofShared();
     private final Map<KernelKey, OpenClKernel> kernels = new HashMap<>();
     private final Set<OpenClBuffer> buffers = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    private final MemoryCounter memory = new MemoryCounter();
     private MemorySegment context;
     private OpenClQueue queue;
     private boolean closed;
@@ -111,7 +113,23 @@ final class OpenClDevice implements Device {
         MemorySegment mem = cl.createBuffer(context(), Math.max(1, bytes));
         OpenClBuffer buffer = new OpenClBuffer(this, mem, bytes);
         buffers.add(buffer);
+        memory.allocated(bytes);
         return buffer;
+    }
+
+    @Override
+    public long allocatedBytes() {
+        return memory.allocatedBytes();
+    }
+
+    @Override
+    public long peakAllocatedBytes() {
+        return memory.peakBytes();
+    }
+
+    @Override
+    public void resetPeakAllocatedBytes() {
+        memory.resetPeak();
     }
 
     @Override
@@ -155,6 +173,7 @@ final class OpenClDevice implements Device {
         kernels.clear();
         for (OpenClBuffer b : new ArrayList<>(buffers)) {
             b.releaseOnDeviceClose();
+            memory.freed(b.byteSize());
         }
         buffers.clear();
         if (queue != null) {
@@ -192,7 +211,9 @@ final class OpenClDevice implements Device {
     }
 
     synchronized void forget(OpenClBuffer buffer) {
-        buffers.remove(buffer);
+        if (buffers.remove(buffer)) {
+            memory.freed(buffer.byteSize());
+        }
     }
 
     long baseAddressAlignBytes() {
