@@ -98,8 +98,11 @@ public final class BenchPlots implements Callable<Integer> {
     /** Bars of tokens/s per model, one series per run; a missing or skipped figure is no bar. */
     static CategoryChart decodeChart(List<Map<String, Object>> runs, List<String> models, int batch) {
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("Decode, batch " + batch + ": tokens/s (higher is better)").xAxisTitle("model").yAxisTitle("tokens/s").build();
+                .title("Decode, batch " + batch + ": tokens/s (higher is better)").xAxisTitle("model")
+                .yAxisTitle("tokens/s").build();
         style(chart.getStyler());
+        chart.getStyler().setLabelsVisible(true);   // the value on each bar: small bars stay readable
+        chart.getStyler().setDecimalPattern("#,##0.#");
         for (Map<String, Object> run : runs) {
             List<Double> values = new ArrayList<>();
             for (String model : models) {
@@ -119,7 +122,7 @@ public final class BenchPlots implements Callable<Integer> {
 
     /** One line per run of {@code field} of the prefill entries against length (log x). */
     static XYChart lengthChart(List<Map<String, Object>> runs, String model, String field, String yTitle, boolean logY) {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(model + ": " + yTitle + " against prefill length")
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(model + ", batch 1: " + yTitle + " by prompt length")
                 .xAxisTitle("prefill tokens (batch 1)").yAxisTitle(yTitle).build();
         style(chart.getStyler());
         chart.getStyler().setXAxisLogarithmic(true);
@@ -143,7 +146,7 @@ public final class BenchPlots implements Callable<Integer> {
     }
 
     private static void style(Styler s) {
-        s.setLegendPosition(Styler.LegendPosition.InsideNE);
+        s.setLegendPosition(Styler.LegendPosition.OutsideS);
         s.setChartBackgroundColor(java.awt.Color.WHITE);
     }
 

@@ -1,7 +1,6 @@
 package dev.mambajvm.bench;
 
 import dev.mambajvm.model.config.MambaConfig;
-import dev.mambajvm.model.weights.TensorNames;
 import dev.mambajvm.model.weights.WeightLayout;
 
 /**
@@ -29,7 +28,7 @@ public final class Roofline {
         long n = 0;
         for (WeightLayout.Expected e : WeightLayout.of(c).tensors()) {
             long[] s = e.shape();
-            if (s.length == 2 && !e.name().equals(TensorNames.EMBEDDINGS) && !e.name().equals(TensorNames.LM_HEAD)) {
+            if (e.name().endsWith("_proj.weight")) {   // not A_log (dInner, dState): it is not multiplied by activations
                 n += s[0] * s[1];
             }
         }
