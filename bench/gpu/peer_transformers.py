@@ -145,7 +145,8 @@ def measure(torch, name, dtype, dtype_bytes, args, bw, fps, deadline, log):
 
     def generate(prompt, new):
         with torch.inference_mode():
-            return model.generate(prompt, max_new_tokens=new, min_new_tokens=new, do_sample=False, use_cache=True)
+            return model.generate(prompt, attention_mask=torch.ones_like(prompt), max_new_tokens=new, min_new_tokens=new,
+                                  do_sample=False, use_cache=True)
 
     def prefill(prompt):
         with torch.inference_mode():
