@@ -51,7 +51,7 @@ public final class BenchPlots implements Callable<Integer> {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
-        System.exit(new CommandLine(new BenchPlots()).execute(args));
+        System.exit(ModelBench.oneLineErrors(new CommandLine(new BenchPlots())).execute(args));
     }
 
     @Override

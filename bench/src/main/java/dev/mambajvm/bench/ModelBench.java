@@ -37,8 +37,8 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {
                 "  scripts/device-run.sh dev.mambajvm.bench.ModelBench --device cuda:0",
-                "  ModelBench --device opencl --models mamba-130m,mamba2-130m --batches 1 --lengths 100,1024",
-                "  ModelBench --device jvm --models mamba-130m --batches 1 --lengths 100 --budget 120 --out /tmp/bench"})
+                "  ModelBench --device opencl --models mamba-130m,mamba2-130m --batches 1",
+                "  ModelBench --device jvm --models path/to/config.json --lengths 100 --out /tmp/b"})
 public final class ModelBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -81,7 +81,19 @@ public final class ModelBench implements Callable<Integer> {
     boolean noProfile;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new ModelBench()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command with usage errors as one line on stderr, exit 2 (as mamba-cli). */
+    static CommandLine commandLine() {
+        return oneLineErrors(new CommandLine(new ModelBench()));
+    }
+
+    static CommandLine oneLineErrors(CommandLine cl) {
+        return cl.setParameterExceptionHandler((e, args) -> {
+            e.getCommandLine().getErr().println(e.getCommandLine().getCommandName() + ": " + e.getMessage());
+            return 2;
+        });
     }
 
     @Override

@@ -35,7 +35,7 @@ class ModelBenchTest {
 
     @BeforeAll
     static void runBench() {
-        int exit = new CommandLine(new ModelBench()).execute("--device", "jvm", "--models", TINY.toString(),
+        int exit = ModelBench.commandLine().execute("--device", "jvm", "--models", TINY.toString(),
                 "--batches", "1,2", "--lengths", "8", "--budget", "40", "--copy-mib", "8", "--label", "test run",
                 "--out", dir.toString());
         assertEquals(0, exit);
@@ -97,10 +97,11 @@ class ModelBenchTest {
     @Test
     void badInputIsOneLine() throws Exception {
         StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new ModelBench());
-        cl.setErr(new PrintWriter(err));
+        CommandLine cl = ModelBench.commandLine();
+        cl.setErr(new PrintWriter(err, true));
         assertEquals(2, cl.execute("--device", "jvm", "--models", "mamba-7b"));
-        assertTrue(err.toString().startsWith("--models: unknown model \"mamba-7b\""), err.toString());
+        assertEquals("ModelBench: --models: unknown model \"mamba-7b\" (expected one of mamba-130m, mamba-370m, mamba-790m,"
+                + " mamba-1.4b, mamba-2.8b, mamba2-130m, mamba2-2.7b)", err.toString().strip());
         Path wrong = Files.createDirectories(dir.resolve("bad")).resolve("wrong.json");
         Files.writeString(wrong, "{\"schema\": \"other\", \"models\": []}");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BenchJson.read(wrong));
