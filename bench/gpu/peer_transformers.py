@@ -247,8 +247,12 @@ def main():
 
     start = time.time()
     deadline_all = start + args.budget
-    import torch
-    import transformers
+    try:
+        import torch
+        import transformers
+    except ImportError as e:
+        print(f"peer_transformers: {e} (needs torch with CUDA and transformers)", file=sys.stderr)
+        return 1
     if not torch.cuda.is_available():
         print("peer_transformers: no CUDA device for torch", file=sys.stderr)
         return 1
