@@ -62,7 +62,8 @@ public final class ModelBench implements Callable<Integer> {
     String dtype = "bf16";
 
     @Option(names = "--budget", paramLabel = "SECONDS",
-            description = "Time for the whole run (default: ${DEFAULT-VALUE}); shared by the models in proportion to their size.")
+            description = "Time for the whole run (default: ${DEFAULT-VALUE}); shared by the models in proportion to their size"
+                    + " (loading and warm-up come out of the whole, not out of a model's share).")
     double budgetSeconds = 200;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Folder of the JSON and markdown (default: $OUT, else .).")
@@ -146,14 +147,16 @@ public final class ModelBench implements Callable<Integer> {
                     roofs, new ModelMeasurement.Options(batches, lengths, weights, seed, !noProfile), System.out::println);
             for (int i = 0; i < configs.size(); i++) {
                 double left = ModelMeasurement.millisLeft(deadline);
-                double share = left * weight(configs.get(i)) / configs.subList(i, configs.size()).stream().mapToDouble(ModelBench::weight).sum();
+                // 15% of what is left is kept for the remaining models' loading and warm-up.
+                double share = 0.85 * left * weight(configs.get(i))
+                        / configs.subList(i, configs.size()).stream().mapToDouble(ModelBench::weight).sum();
                 if (left < 5_000) {
                     notes.add(names.get(i) + " not run: the run's time budget was spent");
                     System.out.println(names.get(i) + ": not run, the time budget is spent");
                     continue;
                 }
                 System.out.printf(Locale.ROOT, "-- %s (%.0f s of the budget)%n", names.get(i), share / 1e3);
-                results.add(measure.run(names.get(i), configs.get(i), System.nanoTime() + (long) (share * 1e6)));
+                results.add(measure.run(names.get(i), configs.get(i), share, deadline));
                 BenchJson.write(json, run);
             }
             BenchJson.write(json, run);

@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  * roofline ({@link Roofline}) and the peak device memory of its phase. Returns the model's entry
  * of the run's JSON ({@link BenchJson}). Only MambaModel's public API is used.
  *
- * <p>Budget: decode gets 35% of the time left after loading and warm-up (split over the batches:
+ * <p>Budget: decode gets 35% of the model's share (split over the batches:
  * steps are counted to fill that window, at least {@value #MIN_STEPS}), the profile one step, prefill
  * the rest: each length's time is predicted from the one before (linear in L, starting from the
  * warm-up's prefill of {@value #WARM_LENGTH} tokens) and a length that would pass the deadline is
@@ -52,7 +52,12 @@ final class ModelMeasurement {
         this.log = log;
     }
 
-    Map<String, Object> run(String name, MambaConfig c, long deadlineNanos) {
+    /**
+     * Measures one model: {@code shareMillis} for the measurements after loading and warm-up (the
+     * first model's kernel compilation is then not taken from its share), never past the run's
+     * deadline.
+     */
+    Map<String, Object> run(String name, MambaConfig c, double shareMillis, long runDeadlineNanos) {
         Map<String, Object> out = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
         out.put("name", name);
@@ -94,6 +99,7 @@ final class ModelMeasurement {
             double warmPrefillMs = warmUp(model, random);
             log.accept(String.format(Locale.ROOT, "  warm-up (kernel compilation, prefills of %d tokens, %d decode steps) %.1f s",
                     WARM_LENGTH, WARM_STEPS, (System.nanoTime() - w0) / 1e9));
+            long deadlineNanos = Math.min(runDeadlineNanos, System.nanoTime() + (long) (shareMillis * 1e6));
 
             double decodeWindowMs = 0.35 * millisLeft(deadlineNanos) / options.batches().size();
             for (int batch : options.batches()) {
