@@ -31,7 +31,7 @@ mv .device/jre.tgz.tmp .device/jre.tgz
 cp "$JAR" .device/mamba-cli.jar.tmp
 mv .device/mamba-cli.jar.tmp .device/mamba-cli.jar
 # The benchmarks: a thin jar, its dependencies are in the fat jar.
-mvn -q -B -pl bench -am -DskipTests package
+mvn -q -B -pl kernel-compiler,bench -am -DskipTests package   # kernel-compiler: an annotation processor, which -am does not follow
 cp bench/target/mamba-bench-*.jar .device/mamba-bench.jar
 
 size() { stat -c %s "$1"; }

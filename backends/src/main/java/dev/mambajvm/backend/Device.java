@@ -22,15 +22,6 @@ public interface Device extends AutoCloseable {
     /** Device memory of {@code bytes} bytes, contents undefined. */
     DeviceBuffer allocate(long bytes);
 
-    /**
-     * Bytes of the buffers {@link #allocate} returned that are not freed yet (the sizes asked for;
-     * slices add nothing). Kernels' own scratch, compiled code and driver overhead are not counted.
-     */
-    long allocatedBytes();
-
-    /** The largest {@link #allocatedBytes()} since this device was opened. */
-    long peakAllocatedBytes();
-
     /** The device's default in-order queue (CUDA stream, OpenCL command queue). */
     Queue queue();
 
@@ -43,6 +34,24 @@ public interface Device extends AutoCloseable {
 
     /** A new, empty launch sequence to record once and replay many times. */
     LaunchSequence newSequence();
+
+    /**
+     * Bytes of the buffers {@link #allocate} returned that are not freed yet (the sizes asked for;
+     * slices add nothing; {@link MemoryCounter}). Kernels' own scratch, compiled code and driver
+     * overhead are not counted. -1 when the device does not count them.
+     */
+    default long allocatedBytes() {
+        return -1;
+    }
+
+    /** The most {@link #allocatedBytes()} has been since the device opened or the last reset; -1 when not counted. */
+    default long peakAllocatedBytes() {
+        return -1;
+    }
+
+    /** Starts a new peak at what is allocated now (a benchmark's phase); does nothing when not counted. */
+    default void resetPeakAllocatedBytes() {
+    }
 
     @Override
     void close();

@@ -39,10 +39,8 @@ public final class ModelState implements AutoCloseable {
         this.batch = batch;
         this.device = device;
         int layers = c.numLayers();
-        long convChannels = c.isMamba2() ? c.intermediateSize() + 2L * c.nGroups() * c.stateSize() : c.intermediateSize();
-        convSlotBytes = 4L * convChannels * (c.convKernel() - 1);
-        ssmSlotBytes = c.isMamba2() ? 4L * c.numHeads() * c.headDim() * c.stateSize()
-                : 4L * c.intermediateSize() * c.stateSize();
+        convSlotBytes = convSlotBytes(c);
+        ssmSlotBytes = ssmSlotBytes(c);
         conv = new DeviceBuffer[layers];
         ssm = new DeviceBuffer[layers];
         try (Arena arena = Arena.ofConfined()) {
@@ -123,11 +121,22 @@ public final class ModelState implements AutoCloseable {
     }
 
     /**
-     * Device bytes of one sequence's recurrent state: per layer the conv state (dInner × (K−1)) and
-     * the SSM state (dInner × dState), float32. Constant whatever the sequence's length.
+     * Device bytes of one sequence's recurrent state: per layer the conv state (convChannels × (K−1))
+     * and the SSM state (dInner × dState, or nHeads × headDim × dState), float32. Constant whatever
+     * the sequence's length.
      */
     public static long bytesPerSequence(MambaConfig c) {
-        return 4L * c.intermediateSize() * ((c.convKernel() - 1) + c.stateSize()) * c.numLayers();
+        return (convSlotBytes(c) + ssmSlotBytes(c)) * c.numLayers();
+    }
+
+    /** One slot's conv state in one layer: Mamba-2 convolves x, B and C (dInner + 2·nGroups·dState channels). */
+    private static long convSlotBytes(MambaConfig c) {
+        long convChannels = c.isMamba2() ? c.intermediateSize() + 2L * c.nGroups() * c.stateSize() : c.intermediateSize();
+        return 4L * convChannels * (c.convKernel() - 1);
+    }
+
+    private static long ssmSlotBytes(MambaConfig c) {
+        return c.isMamba2() ? 4L * c.numHeads() * c.headDim() * c.stateSize() : 4L * c.intermediateSize() * c.stateSize();
     }
 
     /** As {@link #bytesPerSequence(MambaConfig)}, for this state's slots. */

@@ -1,12 +1,12 @@
 package dev.mambajvm.backend.cuda;
 
-import dev.mambajvm.backend.AllocationCounter;
 import dev.mambajvm.backend.BackendKind;
 import dev.mambajvm.backend.CompiledKernel;
 import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
 import dev.mambajvm.backend.KernelCompilationException;
 import dev.mambajvm.backend.LaunchSequence;
+import dev.mambajvm.backend.MemoryCounter;
 import dev.mambajvm.backend.Queue;
 import dev.mambajvm.lang.spec.Dialect;
 import dev.mambajvm.lang.spec.KernelSpec;
@@ -43,6 +43,7 @@ public final class CudaDevice implements Device {
     private final int ordinal;
     private final int cuDevice;
     private final String name;
+    private final MemoryCounter memory = new MemoryCounter();
     final int ccMajor;
     final int ccMinor;
     final int maxThreadsPerBlock;
@@ -58,8 +59,6 @@ public final class CudaDevice implements Device {
     /** Bumped by every close, so that handles from an earlier opening are recognised as dead. */
     private int generation;
     private final Set<CudaBuffer.Allocation> allocations = Collections.newSetFromMap(new IdentityHashMap<>());
-    /** Counts an allocation from cuMemAlloc until it leaves {@code allocations} (free, or close). */
-    private final AllocationCounter allocated = new AllocationCounter();
     private final List<MemorySegment> modules = new ArrayList<>();
     private final Set<CudaLaunchSequence> sequences = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<CudaTimingEvent.State> events = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -258,7 +257,7 @@ public final class CudaDevice implements Device {
                 }
                 CudaBuffer.Allocation alloc = new CudaBuffer.Allocation(out.get(JAVA_LONG, 0), bytes, generation);
                 allocations.add(alloc);
-                allocated.allocated(bytes);
+                memory.allocated(bytes);
                 return new CudaBuffer(this, alloc, 0, bytes, true);
             }
         }
@@ -266,12 +265,17 @@ public final class CudaDevice implements Device {
 
     @Override
     public long allocatedBytes() {
-        return allocated.current();
+        return memory.allocatedBytes();
     }
 
     @Override
     public long peakAllocatedBytes() {
-        return allocated.peak();
+        return memory.peakBytes();
+    }
+
+    @Override
+    public void resetPeakAllocatedBytes() {
+        memory.resetPeak();
     }
 
     void free(CudaBuffer.Allocation alloc) {
@@ -280,7 +284,7 @@ public final class CudaDevice implements Device {
                 return;
             }
             alloc.freed = true;
-            allocated.freed(alloc.bytes);
+            memory.freed(alloc.bytes);
             if (context != null) {
                 driver.check(forgetCurrent(driver.cuCtxSetCurrent(context)), "cuCtxSetCurrent");
                 // cuMemFree does not wait for queued work that may still use the memory: wait first.
@@ -480,7 +484,7 @@ public final class CudaDevice implements Device {
             kernels.clear();
             for (CudaBuffer.Allocation alloc : List.copyOf(allocations)) {
                 alloc.freed = true;
-                allocated.freed(alloc.bytes);
+                memory.freed(alloc.bytes);
                 run(() -> driver.check(driver.cuMemFree(alloc.base), "cuMemFree_v2"), errors);
             }
             allocations.clear();

@@ -1,12 +1,12 @@
 package dev.mambajvm.backend.jvm;
 
-import dev.mambajvm.backend.AllocationCounter;
 import dev.mambajvm.backend.BackendKind;
 import dev.mambajvm.backend.CompiledKernel;
 import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
 import dev.mambajvm.backend.KernelCompilationException;
 import dev.mambajvm.backend.LaunchSequence;
+import dev.mambajvm.backend.MemoryCounter;
 import dev.mambajvm.lang.BFloat16Array;
 import dev.mambajvm.lang.FloatArray;
 import dev.mambajvm.lang.HalfArray;
@@ -57,7 +57,7 @@ public final class JvmDevice implements Device {
     private final Map<CacheKey, JvmCompiledKernel> compiled = new ConcurrentHashMap<>();
     /** Live top-level buffers, freed when the device closes. */
     private final Set<JvmBuffer> buffers = ConcurrentHashMap.newKeySet();
-    private final AllocationCounter allocation = new AllocationCounter();
+    private final MemoryCounter memory = new MemoryCounter();
     private volatile boolean closed;
 
     private record CacheKey(KernelSpec spec, Map<String, ? extends Number> constants) {
@@ -106,18 +106,23 @@ public final class JvmDevice implements Device {
         segment.fill(ALLOCATION_POISON);
         JvmBuffer buffer = new JvmBuffer(this, segment, arena);
         buffers.add(buffer);
-        allocation.allocated(bytes);
+        memory.allocated(bytes);
         return buffer;
     }
 
     @Override
     public long allocatedBytes() {
-        return allocation.current();
+        return memory.allocatedBytes();
     }
 
     @Override
     public long peakAllocatedBytes() {
-        return allocation.peak();
+        return memory.peakBytes();
+    }
+
+    @Override
+    public void resetPeakAllocatedBytes() {
+        memory.resetPeak();
     }
 
     @Override
@@ -170,7 +175,7 @@ public final class JvmDevice implements Device {
 
     void forget(JvmBuffer buffer) {
         if (buffers.remove(buffer)) {
-            allocation.freed(buffer.byteSize());
+            memory.freed(buffer.byteSize());
         }
     }
 

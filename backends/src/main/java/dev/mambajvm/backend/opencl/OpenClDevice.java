@@ -1,11 +1,11 @@
 package dev.mambajvm.backend.opencl;
 
-import dev.mambajvm.backend.AllocationCounter;
 import dev.mambajvm.backend.BackendKind;
 import dev.mambajvm.backend.CompiledKernel;
 import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
 import dev.mambajvm.backend.LaunchSequence;
+import dev.mambajvm.backend.MemoryCounter;
 import dev.mambajvm.lang.spec.KernelSpec;
 
 import java.lang.foreign.Arena;
@@ -47,8 +47,7 @@ final class OpenClDevice implements Device {
     private final Arena arena = Arena.ofShared();
     private final Map<KernelKey, OpenClKernel> kernels = new HashMap<>();
     private final Set<OpenClBuffer> buffers = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    /** Counts a buffer from allocate() until it leaves {@code buffers} (its close, or the device's). */
-    private final AllocationCounter allocation = new AllocationCounter();
+    private final MemoryCounter memory = new MemoryCounter();
     private MemorySegment context;
     private OpenClQueue queue;
     private boolean closed;
@@ -114,18 +113,23 @@ final class OpenClDevice implements Device {
         MemorySegment mem = cl.createBuffer(context(), Math.max(1, bytes));
         OpenClBuffer buffer = new OpenClBuffer(this, mem, bytes);
         buffers.add(buffer);
-        allocation.allocated(bytes);
+        memory.allocated(bytes);
         return buffer;
     }
 
     @Override
     public long allocatedBytes() {
-        return allocation.current();
+        return memory.allocatedBytes();
     }
 
     @Override
     public long peakAllocatedBytes() {
-        return allocation.peak();
+        return memory.peakBytes();
+    }
+
+    @Override
+    public void resetPeakAllocatedBytes() {
+        memory.resetPeak();
     }
 
     @Override
@@ -169,7 +173,7 @@ final class OpenClDevice implements Device {
         kernels.clear();
         for (OpenClBuffer b : new ArrayList<>(buffers)) {
             b.releaseOnDeviceClose();
-            allocation.freed(b.byteSize());
+            memory.freed(b.byteSize());
         }
         buffers.clear();
         if (queue != null) {
@@ -208,7 +212,7 @@ final class OpenClDevice implements Device {
 
     synchronized void forget(OpenClBuffer buffer) {
         if (buffers.remove(buffer)) {
-            allocation.freed(buffer.byteSize());
+            memory.freed(buffer.byteSize());
         }
     }
 

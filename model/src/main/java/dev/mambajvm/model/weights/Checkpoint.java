@@ -64,6 +64,15 @@ public final class Checkpoint implements AutoCloseable {
         }
     }
 
+    /**
+     * A checkpoint of tensors already in memory (a benchmark's random weights of a real model's
+     * shapes, so that no file of gigabytes is written): {@code label} stands for the directory in
+     * messages; the checkpoint owns {@code arena}, which holds the tensors' data, and closes it.
+     */
+    public static Checkpoint inMemory(Path label, MambaConfig config, Map<String, Tensor> tensors, Arena arena) {
+        return new Checkpoint(label, config, arena, List.of(), Collections.unmodifiableMap(new LinkedHashMap<>(tensors)));
+    }
+
     /** Maps every shard the index names; checks each listed tensor is in its shard and no name is in two. */
     private static void openShards(Path directory, Path index, Arena arena, List<SafetensorsFile> files, Map<String, Tensor> tensors) {
         byte[] bytes;
