@@ -4,25 +4,32 @@ import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
 import dev.mambajvm.backend.Devices;
 import dev.mambajvm.backend.Queue;
+import dev.mambajvm.kernels.mamba.StorageType;
 import dev.mambajvm.kernels.scan.SelectiveScan;
+import dev.mambajvm.lang.BFloat16;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 
 /**
- * Mamba-1 selective scan prefill, batch 1, dState 16, float32, at the shapes of the reference CUDA
- * kernel's published timings (state-spaces/mamba selective_scan_cuda on an H100, measured by the
- * project: see docs/performance.md). For each shape: the time of the three-pass scan for several
- * chunk lengths, the bytes it must move at least (u, Δ, z in, y out: 16 bytes per token and
- * channel) and the exponentials it must compute (one per token, channel and state), and a check of
- * eight channels against a float64 sequential scan.
+ * Mamba-1 selective scan prefill, batch 1, dState 16, at the shapes of the reference CUDA kernel's
+ * published timings (state-spaces/mamba selective_scan_cuda on an H100, measured by the project:
+ * see docs/performance.md), with float32 or bfloat16 activations (u, Δ, B, C, z in and y out; the
+ * reference kernel reads bf16 and computes in float32, as ours does). For each shape and type: the
+ * time of the three-pass scan for several chunk lengths, the bytes it must move at least (u, Δ, z
+ * in, y out: 4 elements per token and channel, 16 bytes in f32, 8 in bf16; B and C, shared by all
+ * channels, are under 1% and not counted) and the exponentials it must compute (one per token,
+ * channel and state), and a check of eight channels against a float64 sequential scan. When bf16
+ * is measured the inputs are rounded to bf16 for every type, so both read the same values.
  *
- * <p>Usage: {@code SelectiveScanBench [device [dInner:L ...]]} (default cuda:0 and the six shapes).
+ * <p>Usage: {@code SelectiveScanBench [--dtype f32|bf16|f32,bf16] [device [dInner:L ...]]} (default
+ * f32, cuda:0 and the six shapes).
  */
 public final class SelectiveScanBench {
     private static final int D_STATE = 16;
@@ -33,15 +40,28 @@ public final class SelectiveScanBench {
     }
 
     public static void main(String[] args) {
-        String id = args.length > 0 ? args[0] : "cuda:0";
+        List<String> rest = new ArrayList<>(List.of(args));
+        int[] types;
+        List<int[]> shapes = new ArrayList<>();
+        String id;
+        try {
+            types = dtypes(rest);
+            id = rest.isEmpty() ? "cuda:0" : rest.removeFirst();
+            for (String a : rest) {
+                String[] p = a.split(":");
+                if (p.length != 2 || !p[0].matches("[1-9][0-9]{0,8}") || !p[1].matches("[1-9][0-9]{0,8}")) {
+                    throw new IllegalArgumentException("a shape must be dInner:L (two positive integers), got '" + a + "'");
+                }
+                shapes.add(new int[]{Integer.parseInt(p[0]), Integer.parseInt(p[1])});
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("SelectiveScanBench: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         List<String> rows = new ArrayList<>();
         try (Device device = Devices.open(id)) {
             System.out.println("== " + device.id() + " " + device.name());
-            List<int[]> shapes = new ArrayList<>();
-            for (int i = 1; i < args.length; i++) {
-                String[] p = args[i].split(":");
-                shapes.add(new int[]{Integer.parseInt(p[0]), Integer.parseInt(p[1])});
-            }
             if (shapes.isEmpty()) {
                 for (int dInner : new int[]{1536, 5120}) {
                     for (int seqLen : new int[]{2048, 8192, 32768}) {
@@ -50,16 +70,35 @@ public final class SelectiveScanBench {
                 }
             }
             for (int[] shape : shapes) {
-                rows.add(run(device, shape[0], shape[1]));
+                rows.addAll(run(device, shape[0], shape[1], types));
             }
         }
         System.out.println();
-        System.out.println("| dInner | L | best ms (chunk) | min bytes GB/s | exp/s (×1e12) |");
-        System.out.println("| --- | --- | --- | --- | --- |");
+        System.out.println("| dtype | dInner | L | best ms (chunk) | min bytes GB/s | exp/s (×1e12) |");
+        System.out.println("| --- | --- | --- | --- | --- | --- |");
         rows.forEach(System.out::println);
     }
 
-    static String run(Device device, int dInner, int seqLen) {
+    /**
+     * Removes {@code --dtype X} from the front of args: the StorageType codes to measure, f32 by
+     * default. An IllegalArgumentException names what was expected.
+     */
+    static int[] dtypes(List<String> args) {
+        if (args.isEmpty() || !args.getFirst().equals("--dtype")) {
+            return new int[]{StorageType.F32};
+        }
+        args.removeFirst();
+        String value = args.isEmpty() ? "" : args.removeFirst();
+        return switch (value) {
+            case "f32" -> new int[]{StorageType.F32};
+            case "bf16" -> new int[]{StorageType.BF16};
+            case "f32,bf16" -> new int[]{StorageType.F32, StorageType.BF16};
+            default -> throw new IllegalArgumentException("--dtype must be f32, bf16 or f32,bf16, got '" + value + "'");
+        };
+    }
+
+    /** One table row per type in {@code types}. */
+    static List<String> run(Device device, int dInner, int seqLen, int[] types) {
         int xdblStride = DT_RANK + 2 * D_STATE;
         Random r = new Random(seqLen * 31L + dInner);
         long tokens = seqLen;
@@ -67,22 +106,41 @@ public final class SelectiveScanBench {
         float[] delta = uniform(r, tokens * dInner, -3, 1);
         float[] z = spread(r, tokens * 2 * dInner, 1.5);
         float[] xdbl = spread(r, tokens * xdblStride, 1);
+        if (Arrays.stream(types).anyMatch(t -> t == StorageType.BF16)) {
+            for (float[] a : List.of(u, delta, z, xdbl)) {
+                roundToBf16(a);
+            }
+        }
         float[] bias = uniform(r, dInner, -0.5, 0.5);
         float[] dSkip = spread(r, dInner, 1);
         float[] aLog = new float[dInner * D_STATE];
         for (int i = 0; i < aLog.length; i++) {
             aLog[i] = (float) Math.log(i % D_STATE + 1) + 0.1f * (float) r.nextGaussian();
         }
+        List<String> rows = new ArrayList<>();
+        for (int type : types) {
+            rows.add(run(device, dInner, seqLen, type, u, delta, z, xdbl, bias, dSkip, aLog));
+        }
+        return rows;
+    }
+
+    private static String run(Device device, int dInner, int seqLen, int type, float[] u, float[] delta, float[] z,
+                              float[] xdbl, float[] bias, float[] dSkip, float[] aLog) {
+        int xdblStride = DT_RANK + 2 * D_STATE;
+        long tokens = seqLen;
+        String name = StorageType.name(type);
         Queue q = device.queue();
         String best = "";
         double bestMs = Double.MAX_VALUE;
-        try (DeviceBuffer du = upload(device, u); DeviceBuffer dd = upload(device, delta); DeviceBuffer dz = upload(device, z);
-             DeviceBuffer dx = upload(device, xdbl); DeviceBuffer db = upload(device, bias);
-             DeviceBuffer ds = upload(device, dSkip); DeviceBuffer da = upload(device, aLog);
-             DeviceBuffer y = device.allocate(tokens * dInner * Float.BYTES);
+        try (DeviceBuffer du = upload(device, type, u); DeviceBuffer dd = upload(device, type, delta);
+             DeviceBuffer dz = upload(device, type, z); DeviceBuffer dx = upload(device, type, xdbl);
+             DeviceBuffer db = upload(device, StorageType.F32, bias);
+             DeviceBuffer ds = upload(device, StorageType.F32, dSkip);
+             DeviceBuffer da = upload(device, StorageType.F32, aLog);
+             DeviceBuffer y = device.allocate(tokens * dInner * StorageType.bytes(type));
              DeviceBuffer state = device.allocate((long) dInner * D_STATE * Float.BYTES)) {
             for (int chunk : new int[]{32, 64, 128, 256}) {
-                SelectiveScan scan = new SelectiveScan(device, D_STATE, chunk);
+                SelectiveScan scan = new SelectiveScan(device, D_STATE, chunk, type);
                 int nChunks = scan.chunks(seqLen);
                 try (DeviceBuffer states = device.allocate((long) dInner * nChunks * D_STATE * Float.BYTES);
                      DeviceBuffer dtSums = device.allocate((long) dInner * nChunks * Float.BYTES)) {
@@ -90,9 +148,9 @@ public final class SelectiveScanBench {
                             dz, 2 * dInner, dInner, ds, states, dtSums, state, y, 1, seqLen, dInner);
                     prefill.run();
                     q.finish();
-                    check(device, y, u, delta, bias, aLog, xdbl, xdblStride, z, dSkip, seqLen, dInner);
+                    check(device, type, y, u, delta, bias, aLog, xdbl, xdblStride, z, dSkip, seqLen, dInner);
                     double ms = DeviceTiming.medianMillis(q, REPEATS, i -> prefill.run());
-                    System.out.printf(Locale.ROOT, "dInner %d L %d chunk %d: %.3f ms%n", dInner, seqLen, chunk, ms);
+                    System.out.printf(Locale.ROOT, "%s dInner %d L %d chunk %d: %.3f ms%n", name, dInner, seqLen, chunk, ms);
                     if (ms < bestMs) {
                         bestMs = ms;
                         best = "chunk " + chunk;
@@ -100,16 +158,21 @@ public final class SelectiveScanBench {
                 }
             }
         }
-        double minBytes = 16.0 * tokens * dInner;
+        double minBytes = 4.0 * StorageType.bytes(type) * tokens * dInner;
         double exps = (double) tokens * dInner * D_STATE;
-        return String.format(Locale.ROOT, "| %d | %d | %.3f (%s) | %.0f | %.2f |", dInner, seqLen, bestMs, best,
+        return String.format(Locale.ROOT, "| %s | %d | %d | %.3f (%s) | %.0f | %.2f |", name, dInner, seqLen, bestMs, best,
                 minBytes / (bestMs * 1e6), exps / (bestMs * 1e-3) / 1e12);
     }
 
-    /** Eight channels against a float64 sequential scan (channels are independent, so eight suffice to catch indexing). */
-    private static void check(Device device, DeviceBuffer y, float[] u, float[] delta, float[] bias, float[] aLog,
-                              float[] xdbl, int xdblStride, float[] z, float[] dSkip, int seqLen, int dInner) {
-        float[] out = download(device, y, (long) seqLen * dInner);
+    /**
+     * Eight channels against a float64 sequential scan (channels are independent, so eight suffice
+     * to catch indexing). Bound 1e-4, plus 2^-8 for a bf16 y (rounding each element to nearest
+     * moves it by up to 2^-8 of itself); the verify suites check bf16 tightly.
+     */
+    private static void check(Device device, int type, DeviceBuffer y, float[] u, float[] delta, float[] bias,
+                              float[] aLog, float[] xdbl, int xdblStride, float[] z, float[] dSkip, int seqLen,
+                              int dInner) {
+        float[] out = download(device, type, y, (long) seqLen * dInner);
         double diff = 0;
         double norm = 0;
         for (int k = 0; k < 8; k++) {
@@ -132,8 +195,9 @@ public final class SelectiveScanBench {
             }
         }
         double rel = Math.sqrt(diff / norm);
-        if (!(rel < 1e-4)) {
-            throw new IllegalStateException("selective scan wrong on " + device.id() + ": relative error " + rel);
+        if (!(rel < 1e-4 + (type == StorageType.BF16 ? 0x1p-8 : 0))) {
+            throw new IllegalStateException("selective scan (" + StorageType.name(type) + ") wrong on " + device.id()
+                    + ": relative error " + rel);
         }
     }
 
@@ -155,15 +219,43 @@ public final class SelectiveScanBench {
         return a;
     }
 
-    private static DeviceBuffer upload(Device device, float[] a) {
-        DeviceBuffer b = device.allocate((long) a.length * Float.BYTES);
-        device.queue().upload(MemorySegment.ofArray(a), b);
+    private static void roundToBf16(float[] a) {
+        for (int i = 0; i < a.length; i++) {
+            a[i] = BFloat16.toFloat(BFloat16.fromFloat(a[i]));
+        }
+    }
+
+    /** a stored as f32, or as bf16 (a holds bf16 values already: the conversion is exact). */
+    private static DeviceBuffer upload(Device device, int type, float[] a) {
+        MemorySegment host;
+        if (type == StorageType.BF16) {
+            short[] s = new short[a.length];
+            for (int i = 0; i < a.length; i++) {
+                s[i] = BFloat16.fromFloat(a[i]);
+            }
+            host = MemorySegment.ofArray(s);
+        } else {
+            host = MemorySegment.ofArray(a);
+        }
+        DeviceBuffer b = device.allocate(host.byteSize());
+        device.queue().upload(host, b);
         device.queue().finish();
         return b;
     }
 
-    private static float[] download(Device device, DeviceBuffer b, long n) {
+    private static float[] download(Device device, int type, DeviceBuffer b, long n) {
         try (Arena arena = Arena.ofConfined()) {
+            if (type == StorageType.BF16) {
+                MemorySegment host = arena.allocate(ValueLayout.JAVA_SHORT, n);
+                device.queue().download(b, host);
+                device.queue().finish();
+                short[] s = host.toArray(ValueLayout.JAVA_SHORT);
+                float[] f = new float[s.length];
+                for (int i = 0; i < s.length; i++) {
+                    f[i] = BFloat16.toFloat(s[i]);
+                }
+                return f;
+            }
             MemorySegment host = arena.allocate(ValueLayout.JAVA_FLOAT, n);
             device.queue().download(b, host);
             device.queue().finish();

@@ -4,22 +4,29 @@ import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
 import dev.mambajvm.backend.Devices;
 import dev.mambajvm.backend.Queue;
+import dev.mambajvm.kernels.mamba.StorageType;
 import dev.mambajvm.kernels.ssd.Ssd;
+import dev.mambajvm.lang.BFloat16;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 
 /**
  * Mamba-2 SSD prefill at mamba2-2.7b's shape: L 32768, 80 heads of 64, dState 128, one group,
- * batch 1, float32 inputs (the kernels read float32; the reference Triton kernel's 1.62 ms on an
- * H100 was measured with bf16 inputs, so this run moves twice its input bytes). For each chunk size:
- * the time of the five launches, checked first on the first 1024 tokens of two heads against a
- * float64 sequential recurrence.
+ * batch 1, with float32 or bfloat16 activations (xBC and dt in, y out; the reference Triton
+ * kernel's 1.62 ms on an H100 was measured with bf16 inputs). For each type and chunk size: the
+ * time of the five launches and the bytes they must move at least (xBC, dt, y once each:
+ * bytes(type)·L·(H·P + 2·G·N + H + H·P)), checked first on the first 1024 tokens of two heads
+ * against a float64 sequential recurrence. When bf16 is measured the inputs are rounded to bf16 for
+ * every type, so both read the same values.
  *
- * <p>Usage: {@code SsdBench [device [seqLen]]} (default cuda:0, 32768).
+ * <p>Usage: {@code SsdBench [--dtype f32|bf16|f32,bf16] [device [seqLen]]} (default f32, cuda:0, 32768).
  */
 public final class SsdBench {
     private static final int HEADS = 80;
@@ -33,8 +40,22 @@ public final class SsdBench {
     }
 
     public static void main(String[] args) {
-        String id = args.length > 0 ? args[0] : "cuda:0";
-        int seqLen = args.length > 1 ? Integer.parseInt(args[1]) : 32768;
+        List<String> rest = new ArrayList<>(List.of(args));
+        int[] types;
+        String id;
+        try {
+            types = SelectiveScanBench.dtypes(rest);
+            id = rest.isEmpty() ? "cuda:0" : rest.removeFirst();
+            if (rest.size() > 1 || !rest.isEmpty() && !rest.getFirst().matches("[1-9][0-9]{0,8}")) {
+                throw new IllegalArgumentException("after the device only seqLen (a positive integer) may follow, got "
+                        + rest);
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("SsdBench: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        int seqLen = rest.isEmpty() ? 32768 : Integer.parseInt(rest.getFirst());
         int width = HEADS * HEAD_DIM + 2 * GROUPS * D_STATE;
         Random r = new Random(7);
         float[] xbc = new float[Math.toIntExact((long) seqLen * width)];
@@ -44,6 +65,10 @@ public final class SsdBench {
         float[] dtRaw = new float[seqLen * HEADS];
         for (int i = 0; i < dtRaw.length; i++) {
             dtRaw[i] = -4 + 3 * r.nextFloat();
+        }
+        if (Arrays.stream(types).anyMatch(t -> t == StorageType.BF16)) {
+            roundToBf16(xbc);
+            roundToBf16(dtRaw);
         }
         float[] dtBias = new float[HEADS];
         float[] aLog = new float[HEADS];
@@ -56,42 +81,55 @@ public final class SsdBench {
         try (Device device = Devices.open(id)) {
             System.out.println("== " + device.id() + " " + device.name() + ", L " + seqLen);
             Queue q = device.queue();
-            try (DeviceBuffer dx = upload(device, xbc); DeviceBuffer ddt = upload(device, dtRaw);
-                 DeviceBuffer db = upload(device, dtBias); DeviceBuffer da = upload(device, aLog);
-                 DeviceBuffer ds = upload(device, dSkip);
-                 DeviceBuffer y = device.allocate((long) seqLen * HEADS * HEAD_DIM * Float.BYTES);
-                 DeviceBuffer fin = device.allocate((long) HEADS * HEAD_DIM * D_STATE * Float.BYTES)) {
-                for (int chunk : new int[]{64, 128, 256}) {
-                    Ssd ssd = new Ssd(device, HEAD_DIM, D_STATE, chunk);
-                    try (DeviceBuffer dt = device.allocate(Ssd.dtFloats(1, seqLen, HEADS) * Float.BYTES);
-                         DeviceBuffer cum = device.allocate(Ssd.dtFloats(1, seqLen, HEADS) * Float.BYTES);
-                         DeviceBuffer states = device.allocate(ssd.stateFloats(1, seqLen, HEADS) * Float.BYTES);
-                         DeviceBuffer scores = device.allocate(ssd.scoreFloats(1, seqLen, GROUPS) * Float.BYTES)) {
-                        Runnable prefill = () -> ssd.prefill(q, dx, ddt, HEADS, 0, db, da, ds, 0f, Float.POSITIVE_INFINITY,
-                                dt, cum, states, scores, fin, y, 1, seqLen, HEADS, GROUPS);
-                        prefill.run();
-                        q.finish();
-                        check(device, y, xbc, dtRaw, dtBias, aLog, dSkip, width);
-                        double ms = DeviceTiming.medianMillisWarm(q, REPEATS, prefill);
-                        double bytes = 4.0 * seqLen * (width + HEADS + HEADS * HEAD_DIM);
-                        System.out.printf(Locale.ROOT, "chunk %d: %.3f ms (min bytes %.0f MB: %.0f GB/s)%n", chunk, ms,
-                                bytes / 1e6, bytes / (ms * 1e6));
+            for (int type : types) {
+                String name = StorageType.name(type);
+                try (DeviceBuffer dx = upload(device, type, xbc); DeviceBuffer ddt = upload(device, type, dtRaw);
+                     DeviceBuffer db = upload(device, StorageType.F32, dtBias);
+                     DeviceBuffer da = upload(device, StorageType.F32, aLog);
+                     DeviceBuffer ds = upload(device, StorageType.F32, dSkip);
+                     DeviceBuffer y = device.allocate((long) seqLen * HEADS * HEAD_DIM * StorageType.bytes(type));
+                     DeviceBuffer fin = device.allocate((long) HEADS * HEAD_DIM * D_STATE * Float.BYTES)) {
+                    for (int chunk : new int[]{64, 128, 256}) {
+                        Ssd ssd = new Ssd(device, HEAD_DIM, D_STATE, chunk, type);
+                        try (DeviceBuffer dt = device.allocate(Ssd.dtFloats(1, seqLen, HEADS) * Float.BYTES);
+                             DeviceBuffer cum = device.allocate(Ssd.dtFloats(1, seqLen, HEADS) * Float.BYTES);
+                             DeviceBuffer states = device.allocate(ssd.stateFloats(1, seqLen, HEADS) * Float.BYTES);
+                             DeviceBuffer scores = device.allocate(ssd.scoreFloats(1, seqLen, GROUPS) * Float.BYTES)) {
+                            Runnable prefill = () -> ssd.prefill(q, dx, ddt, HEADS, 0, db, da, ds, 0f,
+                                    Float.POSITIVE_INFINITY, dt, cum, states, scores, fin, y, 1, seqLen, HEADS, GROUPS);
+                            prefill.run();
+                            q.finish();
+                            check(device, type, y, xbc, dtRaw, dtBias, aLog, dSkip, width, seqLen);
+                            double ms = DeviceTiming.medianMillisWarm(q, REPEATS, prefill);
+                            double bytes = (double) StorageType.bytes(type) * seqLen * (width + HEADS + HEADS * HEAD_DIM);
+                            System.out.printf(Locale.ROOT, "%s chunk %d: %.3f ms (min bytes %.0f MB: %.0f GB/s)%n", name,
+                                    chunk, ms, bytes / 1e6, bytes / (ms * 1e6));
+                        }
                     }
                 }
             }
         }
     }
 
-    /** Heads 0 and 79, first CHECKED_TOKENS tokens, against the sequential recurrence in float64. */
-    private static void check(Device device, DeviceBuffer y, float[] xbc, float[] dtRaw, float[] dtBias, float[] aLog,
-                              float[] dSkip, int width) {
-        float[] out;
+    /**
+     * Heads 0 and 79, the first CHECKED_TOKENS tokens (all when seqLen is shorter), against the
+     * sequential recurrence in float64.
+     * Bound 1e-4, plus 2^-8 for a bf16 y (rounding each element to nearest moves it by up to 2^-8
+     * of itself); the verify suites check bf16 tightly.
+     */
+    private static void check(Device device, int type, DeviceBuffer y, float[] xbc, float[] dtRaw, float[] dtBias,
+                              float[] aLog, float[] dSkip, int width, int seqLen) {
+        int tokens = Math.min(CHECKED_TOKENS, seqLen);
+        float[] out = new float[tokens * HEADS * HEAD_DIM];
         int yWidth = HEADS * HEAD_DIM;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment host = arena.allocate(ValueLayout.JAVA_FLOAT, (long) CHECKED_TOKENS * yWidth);
+            MemorySegment host = arena.allocate((long) out.length * StorageType.bytes(type));
             device.queue().download(y.slice(0, host.byteSize()), host);
             device.queue().finish();
-            out = host.toArray(ValueLayout.JAVA_FLOAT);
+            for (int i = 0; i < out.length; i++) {
+                out[i] = type == StorageType.BF16 ? BFloat16.toFloat(host.getAtIndex(ValueLayout.JAVA_SHORT, i))
+                        : host.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            }
         }
         double diff = 0;
         double norm = 0;
@@ -100,7 +138,7 @@ public final class SsdBench {
             double[][] s = new double[HEAD_DIM][D_STATE];
             int bOff = HEADS * HEAD_DIM;
             int cOff = bOff + GROUPS * D_STATE;
-            for (int t = 0; t < CHECKED_TOKENS; t++) {
+            for (int t = 0; t < tokens; t++) {
                 double x = dtRaw[t * HEADS + h] + (double) dtBias[h];
                 double dt = x > 20 ? x : Math.log1p(Math.exp(x));
                 double decay = Math.exp(dt * a);
@@ -119,15 +157,34 @@ public final class SsdBench {
             }
         }
         double rel = Math.sqrt(diff / norm);
-        System.out.printf(Locale.ROOT, "checked: relative error %.1e on %d tokens of 2 heads%n", rel, CHECKED_TOKENS);
-        if (!(rel < 1e-4)) {
-            throw new IllegalStateException("SSD wrong on " + device.id() + ": relative error " + rel);
+        System.out.printf(Locale.ROOT, "checked: relative error %.1e on %d tokens of 2 heads (y %s)%n", rel,
+                tokens, StorageType.name(type));
+        if (!(rel < 1e-4 + (type == StorageType.BF16 ? 0x1p-8 : 0))) {
+            throw new IllegalStateException("SSD (" + StorageType.name(type) + ") wrong on " + device.id()
+                    + ": relative error " + rel);
         }
     }
 
-    private static DeviceBuffer upload(Device device, float[] a) {
-        DeviceBuffer b = device.allocate((long) a.length * Float.BYTES);
-        device.queue().upload(MemorySegment.ofArray(a), b);
+    private static void roundToBf16(float[] a) {
+        for (int i = 0; i < a.length; i++) {
+            a[i] = BFloat16.toFloat(BFloat16.fromFloat(a[i]));
+        }
+    }
+
+    /** a stored as f32, or as bf16 (a holds bf16 values already: the conversion is exact). */
+    private static DeviceBuffer upload(Device device, int type, float[] a) {
+        MemorySegment host;
+        if (type == StorageType.BF16) {
+            short[] s = new short[a.length];
+            for (int i = 0; i < a.length; i++) {
+                s[i] = BFloat16.fromFloat(a[i]);
+            }
+            host = MemorySegment.ofArray(s);
+        } else {
+            host = MemorySegment.ofArray(a);
+        }
+        DeviceBuffer b = device.allocate(host.byteSize());
+        device.queue().upload(host, b);
         device.queue().finish();
         return b;
     }

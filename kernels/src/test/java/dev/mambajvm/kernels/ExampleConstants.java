@@ -28,16 +28,9 @@ final class ExampleConstants {
         one("ActivationKernels.causalMovingSum", Map.of("width", 4));
         one("VectorKernels.scaleUnrolled", Map.of("itemsPerThread", 8));
         // The selective scan (dev.mambajvm.kernels.scan)
-        one("SelectiveScanKernels.chunkStates", Map.of("dState", 16, "chunkLen", 64));
         one("SelectiveScanKernels.chunkCarry", Map.of("dState", 16, "chunkLen", 64));
-        one("SelectiveScanKernels.chunkOutputs", Map.of("dState", 16, "chunkLen", 64));
         // The Mamba-2 SSD (dev.mambajvm.kernels.ssd), Mamba-2 shapes: headdim 64, d_state 128, chunk 256
-        Map<String, Integer> ssd = Map.of("headDim", 64, "dState", 128, "chunk", 256);
-        one("SsdKernels.chunkCumsum", Map.of("chunk", 256));
-        one("SsdKernels.chunkStates", ssd);
-        one("SsdKernels.statePassing", ssd);
-        one("SsdKernels.chunkScores", ssd);
-        one("SsdKernels.chunkOutputs", ssd);
+        one("SsdKernels.statePassing", Map.of("headDim", 64, "dState", 128, "chunk", 256));
         one("SsdKernels.stateStep", Map.of("headDim", 64, "dState", 128));
         // Mamba kernels (dev.mambajvm.kernels.mamba)
         one("CausalConv1d.convPrefill", Map.of("width", 4));
@@ -53,7 +46,14 @@ final class ExampleConstants {
         List<Map<String, ? extends Number>> matvec = new ArrayList<>();
         List<Map<String, ? extends Number>> linear = new ArrayList<>();
         List<Map<String, ? extends Number>> scanStep = new ArrayList<>();
+        // Prefill scans, one variant per storage type of their activations (ioType).
+        List<Map<String, ? extends Number>> scanPrefill = new ArrayList<>();
+        List<Map<String, ? extends Number>> ssdCumsum = new ArrayList<>();
+        List<Map<String, ? extends Number>> ssdPrefill = new ArrayList<>();
         for (int t : TYPES) {
+            scanPrefill.add(Map.of("dState", 16, "chunkLen", 64, "ioType", t));
+            ssdCumsum.add(Map.of("chunk", 256, "ioType", t));
+            ssdPrefill.add(Map.of("headDim", 64, "dState", 128, "chunk", 256, "ioType", t));
             scanStep.add(Map.of("dState", 16, "dtProjType", t));
             rms.add(Map.of("hiddenType", t, "groupSize", 256));
             embed.add(Map.of("tableType", t));
@@ -66,6 +66,12 @@ final class ExampleConstants {
         BY_KERNEL.put("MatVec.matvec", matvec);
         BY_KERNEL.put("Linear.linear", linear);
         BY_KERNEL.put("SelectiveScanKernels.stateUpdate", scanStep);
+        BY_KERNEL.put("SelectiveScanKernels.chunkStates", scanPrefill);
+        BY_KERNEL.put("SelectiveScanKernels.chunkOutputs", scanPrefill);
+        BY_KERNEL.put("SsdKernels.chunkCumsum", ssdCumsum);
+        BY_KERNEL.put("SsdKernels.chunkStates", ssdPrefill);
+        BY_KERNEL.put("SsdKernels.chunkScores", ssdPrefill);
+        BY_KERNEL.put("SsdKernels.chunkOutputs", ssdPrefill);
     }
 
     private static void one(String kernel, Map<String, ? extends Number> constants) {

@@ -1,6 +1,8 @@
 package dev.mambajvm.kernels;
 
+import dev.mambajvm.lang.DType;
 import dev.mambajvm.lang.spec.Dialect;
+import dev.mambajvm.lang.spec.KernelParam;
 import dev.mambajvm.lang.spec.KernelSpec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -12,8 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,12 +32,17 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * Every kernel of the project, as the CUDA backend would hand it to NVRTC, compiles with nvcc for
  * sm_90 (the H100) with no register spills, and its PTX holds no double-precision instruction:
- * float kernels must not pay for a .f64 that slipped in through a literal or a math call.
+ * float kernels must not pay for a .f64 that slipped in through a literal or a math call. A kernel
+ * with storage-type slots (f32, f16, bf16 arrays side by side, chosen by a {@code @Constant int
+ * ...Type}: mamba.StorageType) must read only the slot its constant names: the type branch is
+ * resolved at compile time, so the PTX never even loads the other two pointers.
  */
 class GeneratedCudaCompilesTest {
 
     private static final Pattern SPILLS = Pattern.compile("(\\d+) bytes spill stores, (\\d+) bytes spill loads");
     private static final Pattern F64_INSTRUCTION = Pattern.compile("\\.f64\\b");
+    /** A kernel parameter read in PTX: {@code ld.param.u64 %rd1, [name_param_3]}. */
+    private static final Pattern PARAM_LOAD = Pattern.compile("ld\\.param\\.\\w+\\s+[^,]+,\\s*\\[\\w+_param_(\\d+)\\]");
     private static Path nvcc;
 
     @TempDir
@@ -84,6 +93,44 @@ class GeneratedCudaCompilesTest {
             }
         }
         assertTrue(f64.isEmpty(), "double-precision PTX in " + spec.displayName() + ": " + f64);
+        checkStorageSlots(spec, constants, Files.readString(ptx));
+    }
+
+    /**
+     * A kernel with a storage-type constant (named {@code ...Type}, one per kernel): in each (f32,
+     * f16, bf16) triple of its array parameters the slot of the type is loaded, the other two are
+     * not (PTX numbers the launch parameters in order, constants excluded).
+     */
+    private static void checkStorageSlots(KernelSpec spec, Map<String, ? extends Number> constants, String ptx) {
+        List<String> typeConstants = spec.constants().stream().map(KernelParam::name)
+                .filter(n -> n.endsWith("Type")).toList();
+        if (typeConstants.isEmpty()) {
+            return;
+        }
+        assertEquals(1, typeConstants.size(), spec.displayName() + " has several storage-type constants");
+        List<KernelParam> params = spec.launchParams();
+        List<Integer> triples = new ArrayList<>();
+        for (int i = 0; i + 2 < params.size(); i++) {
+            if (params.get(i).arrayType() == DType.F32 && params.get(i + 1).arrayType() == DType.F16
+                    && params.get(i + 2).arrayType() == DType.BF16) {
+                triples.add(i);
+            }
+        }
+        assertFalse(triples.isEmpty(), spec.displayName() + " has " + typeConstants.getFirst()
+                + " but no (f32, f16, bf16) array slots");
+        int type = constants.get(typeConstants.getFirst()).intValue();
+        Set<Integer> loaded = new HashSet<>();
+        Matcher m = PARAM_LOAD.matcher(ptx);
+        while (m.find()) {
+            loaded.add(Integer.parseInt(m.group(1)));
+        }
+        for (int first : triples) {
+            for (int slot = 0; slot < 3; slot++) {
+                String name = params.get(first + slot).name();
+                assertEquals(slot == type, loaded.contains(first + slot), spec.displayName() + " " + constants + ": slot "
+                        + name + (slot == type ? " is never read" : " is read, though the type constant names another slot"));
+            }
+        }
     }
 
     private static String run(List<String> command, String source) throws IOException, InterruptedException {

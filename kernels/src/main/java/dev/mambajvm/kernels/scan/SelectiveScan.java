@@ -12,8 +12,9 @@ import java.util.Map;
 
 /**
  * Host side of the Mamba-1 selective scan: compiles the three prefill kernels and the decode step
- * for one (dState, chunkLen) and launches them with their grids, on a queue or into a launch
- * sequence. See {@link SelectiveScanKernels} for the math, the layouts and why there are three passes.
+ * for one (dState, chunkLen, prefill storage type) and launches them with their grids, on a queue
+ * or into a launch sequence. See {@link SelectiveScanKernels} for the math, the layouts and why
+ * there are three passes.
  */
 public final class SelectiveScan {
     /** Work-items per group: any multiple of the warp size works; 128 keeps several groups per SM. */
@@ -27,19 +28,35 @@ public final class SelectiveScan {
     private final Device device;
     private final int dState;
     private final int chunkLen;
+    private final int ioType;
+
+    /** A scan whose prefill reads and writes float32 activations. */
+    public SelectiveScan(Device device, int dState, int chunkLen) {
+        this(device, dState, chunkLen, StorageType.F32);
+    }
 
     /**
      * @param chunkLen tokens per chunk: shorter chunks give more parallel work-items
      *                 (batch · dInner · L / chunkLen) but a longer carry pass (L / chunkLen steps)
+     * @param ioType   {@link StorageType} of the prefill's u, delta, xdbl (B, C), z and y; the
+     *                 arithmetic, the scratch states and the final state are float32, and the
+     *                 decode {@link #step} reads and writes float32 whatever this is
      */
-    public SelectiveScan(Device device, int dState, int chunkLen) {
+    public SelectiveScan(Device device, int dState, int chunkLen, int ioType) {
         this.device = device;
         this.dState = dState;
         this.chunkLen = chunkLen;
+        this.ioType = StorageType.require(ioType, "ioType");
         Map<String, Integer> both = Map.of("dState", dState, "chunkLen", chunkLen);
-        chunkStates = device.compile(KernelSpec.load(SelectiveScanKernels.class, "chunkStates"), both);
+        Map<String, Integer> typed = Map.of("dState", dState, "chunkLen", chunkLen, "ioType", ioType);
+        chunkStates = device.compile(KernelSpec.load(SelectiveScanKernels.class, "chunkStates"), typed);
         chunkCarry = device.compile(KernelSpec.load(SelectiveScanKernels.class, "chunkCarry"), both);
-        chunkOutputs = device.compile(KernelSpec.load(SelectiveScanKernels.class, "chunkOutputs"), both);
+        chunkOutputs = device.compile(KernelSpec.load(SelectiveScanKernels.class, "chunkOutputs"), typed);
+    }
+
+    /** The {@link StorageType} of the prefill's activations. */
+    public int ioType() {
+        return ioType;
     }
 
     public int chunks(int seqLen) {
@@ -54,9 +71,10 @@ public final class SelectiveScan {
 
     /**
      * Prefill of {@code seqLen} tokens per sequence from a zero state. Buffers as in
-     * {@link SelectiveScanKernels#chunkOutputs}; {@code states} and {@code dtSums} are scratch of
-     * (batch, dInner, nChunks, dState) and (batch, dInner, nChunks) floats; {@code finalState}
-     * receives (batch, dInner, dState).
+     * {@link SelectiveScanKernels#chunkOutputs}; u, delta, xdbl, z and y hold elements of
+     * {@link #ioType}; {@code states} and {@code dtSums} are scratch of (batch, dInner, nChunks,
+     * dState) and (batch, dInner, nChunks) floats; {@code finalState} receives (batch, dInner,
+     * dState) floats.
      */
     public void prefill(LaunchTarget q, DeviceBuffer u, DeviceBuffer delta, DeviceBuffer deltaBias, DeviceBuffer aLog,
                         DeviceBuffer xdbl, int xdblStride, int bOffset, int cOffset,
@@ -64,17 +82,18 @@ public final class SelectiveScan {
                         DeviceBuffer states, DeviceBuffer dtSums, DeviceBuffer finalState, DeviceBuffer y,
                         int batch, int seqLen, int dInner) {
         WorkerGrid perChunk = WorkerGrid.covering1D((long) batch * chunks(seqLen) * dInner, LOCAL);
-        q.launch(chunkStates, perChunk, u, delta, deltaBias, aLog, xdbl, xdblStride, bOffset, states, dtSums,
-                batch, seqLen, dInner);
+        // Each typed array goes in all three slots of its storage type; the kernel reads only one.
+        q.launch(chunkStates, perChunk, u, u, u, delta, delta, delta, deltaBias, aLog, xdbl, xdbl, xdbl, xdblStride,
+                bOffset, states, dtSums, batch, seqLen, dInner);
         q.launch(chunkCarry, WorkerGrid.covering1D((long) batch * dInner * dState, LOCAL), aLog, dtSums, states,
                 finalState, batch, seqLen, dInner);
-        q.launch(chunkOutputs, perChunk, u, delta, deltaBias, aLog, xdbl, xdblStride, bOffset, cOffset, z, zStride,
-                zOffset, dSkip, states, y, batch, seqLen, dInner);
+        q.launch(chunkOutputs, perChunk, u, u, u, delta, delta, delta, deltaBias, aLog, xdbl, xdbl, xdbl, xdblStride,
+                bOffset, cOffset, z, z, z, zStride, zOffset, dSkip, states, y, y, y, batch, seqLen, dInner);
     }
 
     /**
-     * One decode step, dt_proj included: {@code state} (batch, dInner, dState) in place, y (batch,
-     * dInner). dt (the low-rank dt) is read at dt[b · dtStride + r], r < dtRank; {@code dtProj}
+     * One decode step, dt_proj included, float32 activations (whatever {@link #ioType} is):
+     * {@code state} (batch, dInner, dState) in place, y (batch, dInner). dt (the low-rank dt) is read at dt[b · dtStride + r], r < dtRank; {@code dtProj}
      * (dInner, dtRank) is stored as {@code dtProjType} ({@link StorageType}). Buffers otherwise as in
      * {@link SelectiveScanKernels#stateUpdate}.
      */
@@ -89,10 +108,7 @@ public final class SelectiveScan {
     }
 
     private CompiledKernel stateUpdate(int dtProjType) {
-        if (dtProjType < 0 || dtProjType >= stateUpdate.length) {
-            throw new IllegalArgumentException("dtProjType must be a StorageType code (0 f32, 1 f16, 2 bf16), got "
-                    + dtProjType);
-        }
+        StorageType.require(dtProjType, "dtProjType");
         if (stateUpdate[dtProjType] == null) {
             stateUpdate[dtProjType] = device.compile(KernelSpec.load(SelectiveScanKernels.class, "stateUpdate"),
                     Map.of("dState", dState, "dtProjType", dtProjType));

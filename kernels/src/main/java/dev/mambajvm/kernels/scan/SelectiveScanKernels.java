@@ -25,6 +25,12 @@ import dev.mambajvm.lang.KernelMath;
  * consecutive channels of the same token: every load of u, delta and z is coalesced, and the
  * dState values of B and C at a token are the same for the whole warp (a broadcast).
  *
+ * <p><b>Storage types.</b> The prefill kernels read u, delta, B, C (xdbl) and z, and write y, in
+ * the storage type {@code ioType} ({@code mamba.StorageType}: f32, f16 or bf16, one array slot per
+ * type), as the reference CUDA kernel reads bf16 activations: 16-bit values are widened on load,
+ * y is rounded to nearest even on store. Everything else is float32: deltaBias, A_log, D, the
+ * arithmetic, the chunk states and the final state.
+ *
  * <p><b>What stays on chip.</b> The dState states h[n] and the dState decay rates A[n] of a
  * channel live in registers for the whole walk (private arrays of constant size, indexed only by
  * unrolled loops). The (L × dInner × dState) tensor of states is never written to global memory.
@@ -68,13 +74,16 @@ public final class SelectiveScanKernels {
 
     /**
      * Pass 1. states: (batch, dInner, nChunks, dState) out; dtSums: (batch, dInner, nChunks) out.
-     * Grid: batch · nChunks · dInner work-items (channel fastest), any group size.
+     * u, delta and xdbl in the slots of {@code ioType}. Grid: batch · nChunks · dInner work-items
+     * (channel fastest), any group size.
      */
     @Kernel
-    public static void chunkStates(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray deltaBias,
-                                   FloatArray aLog, FloatArray xdbl, int xdblStride, int bOffset,
-                                   FloatArray states, FloatArray dtSums, int batch, int seqLen, int dInner,
-                                   @Constant int dState, @Constant int chunkLen) {
+    public static void chunkStates(KernelContext ctx, FloatArray u, HalfArray uF16, BFloat16Array uBf16,
+                                   FloatArray delta, HalfArray deltaF16, BFloat16Array deltaBf16, FloatArray deltaBias,
+                                   FloatArray aLog, FloatArray xdbl, HalfArray xdblF16, BFloat16Array xdblBf16,
+                                   int xdblStride, int bOffset, FloatArray states, FloatArray dtSums,
+                                   int batch, int seqLen, int dInner,
+                                   @Constant int dState, @Constant int chunkLen, @Constant int ioType) {
         int nChunks = (seqLen + chunkLen - 1) / chunkLen;
         int gid = ctx.globalIdx;
         if (gid >= batch * nChunks * dInner) {
@@ -94,11 +103,12 @@ public final class SelectiveScanKernels {
         int t1 = Math.min(t0 + chunkLen, seqLen);
         for (int t = t0; t < t1; t++) {
             int row = b * seqLen + t;
-            float dt = softplus(delta.get(row * dInner + d) + bias);
-            float du = dt * u.get(row * dInner + d);
+            float dt = softplus(StorageType.load(delta, deltaF16, deltaBf16, ioType, row * dInner + d) + bias);
+            float du = dt * StorageType.load(u, uF16, uBf16, ioType, row * dInner + d);
             dtSum += dt;
             for (int n = 0; n < dState; n++) {
-                h[n] = KernelMath.exp2(dt * a[n]) * h[n] + du * xdbl.get(row * xdblStride + bOffset + n);
+                h[n] = KernelMath.exp2(dt * a[n]) * h[n]
+                        + du * StorageType.load(xdbl, xdblF16, xdblBf16, ioType, row * xdblStride + bOffset + n);
             }
         }
         int s = ((b * dInner + d) * nChunks + c) * dState;
@@ -138,15 +148,19 @@ public final class SelectiveScanKernels {
 
     /**
      * Pass 3: y (batch·L, dInner) from the chunk's true initial state. z is read at
-     * z[row · zStride + zOffset + d], C at xdbl[row · xdblStride + cOffset + n].
-     * Grid as {@link #chunkStates}.
+     * z[row · zStride + zOffset + d], C at xdbl[row · xdblStride + cOffset + n]. u, delta, xdbl,
+     * z and y in the slots of {@code ioType}. Grid as {@link #chunkStates}.
      */
     @Kernel
-    public static void chunkOutputs(KernelContext ctx, FloatArray u, FloatArray delta, FloatArray deltaBias,
-                                    FloatArray aLog, FloatArray xdbl, int xdblStride, int bOffset, int cOffset,
-                                    FloatArray z, int zStride, int zOffset, FloatArray dSkip, FloatArray states,
-                                    FloatArray y, int batch, int seqLen, int dInner,
-                                    @Constant int dState, @Constant int chunkLen) {
+    public static void chunkOutputs(KernelContext ctx, FloatArray u, HalfArray uF16, BFloat16Array uBf16,
+                                    FloatArray delta, HalfArray deltaF16, BFloat16Array deltaBf16, FloatArray deltaBias,
+                                    FloatArray aLog, FloatArray xdbl, HalfArray xdblF16, BFloat16Array xdblBf16,
+                                    int xdblStride, int bOffset, int cOffset,
+                                    FloatArray z, HalfArray zF16, BFloat16Array zBf16, int zStride, int zOffset,
+                                    FloatArray dSkip, FloatArray states,
+                                    FloatArray y, HalfArray yF16, BFloat16Array yBf16,
+                                    int batch, int seqLen, int dInner,
+                                    @Constant int dState, @Constant int chunkLen, @Constant int ioType) {
         int nChunks = (seqLen + chunkLen - 1) / chunkLen;
         int gid = ctx.globalIdx;
         if (gid >= batch * nChunks * dInner) {
@@ -168,15 +182,17 @@ public final class SelectiveScanKernels {
         int t1 = Math.min(t0 + chunkLen, seqLen);
         for (int t = t0; t < t1; t++) {
             int row = b * seqLen + t;
-            float dt = softplus(delta.get(row * dInner + d) + bias);
-            float ut = u.get(row * dInner + d);
+            float dt = softplus(StorageType.load(delta, deltaF16, deltaBf16, ioType, row * dInner + d) + bias);
+            float ut = StorageType.load(u, uF16, uBf16, ioType, row * dInner + d);
             float du = dt * ut;
             float acc = 0.0f;
             for (int n = 0; n < dState; n++) {
-                h[n] = KernelMath.exp2(dt * a[n]) * h[n] + du * xdbl.get(row * xdblStride + bOffset + n);
-                acc += h[n] * xdbl.get(row * xdblStride + cOffset + n);
+                h[n] = KernelMath.exp2(dt * a[n]) * h[n]
+                        + du * StorageType.load(xdbl, xdblF16, xdblBf16, ioType, row * xdblStride + bOffset + n);
+                acc += h[n] * StorageType.load(xdbl, xdblF16, xdblBf16, ioType, row * xdblStride + cOffset + n);
             }
-            y.set(row * dInner + d, (acc + skip * ut) * silu(z.get(row * zStride + zOffset + d)));
+            float out = (acc + skip * ut) * silu(StorageType.load(z, zF16, zBf16, ioType, row * zStride + zOffset + d));
+            StorageType.store(y, yF16, yBf16, ioType, row * dInner + d, out);
         }
     }
 
@@ -189,7 +205,8 @@ public final class SelectiveScanKernels {
      * then as {@link #chunkOutputs} for one token. dtProj (dInner, dtRank) is in the slot of
      * {@code dtProjType} ({@code mamba.StorageType}); dt is the low-rank dt, in place in x_proj's
      * output (dtStride = its row width); u (batch, dInner); z, B, C read in place as in
-     * {@link #chunkOutputs} with one row per sequence. One work-item per (batch, channel), its
+     * {@link #chunkOutputs} with one row per sequence; all activations here are float32 (the
+     * prefill's {@code ioType} is not a parameter of the step). One work-item per (batch, channel), its
      * dState states in registers: the state is read once and written once.
      *
      * <p>Why dt_proj is here and not a GEMV launch: a row of dt_proj is only dtRank (⌈hidden/16⌉,

@@ -5,14 +5,15 @@ import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
 import dev.mambajvm.backend.LaunchTarget;
 import dev.mambajvm.backend.WorkerGrid;
+import dev.mambajvm.kernels.mamba.StorageType;
 import dev.mambajvm.lang.spec.KernelSpec;
 
 import java.util.Map;
 
 /**
  * Host side of the Mamba-2 SSD: compiles the five prefill kernels and the decode step for one
- * (headDim, dState, chunk) and launches them with their grids, on a queue or into a launch
- * sequence. See {@link SsdKernels} for the math, the layouts and the tiling.
+ * (headDim, dState, chunk, prefill storage type) and launches them with their grids, on a queue or
+ * into a launch sequence. See {@link SsdKernels} for the math, the layouts and the tiling.
  */
 public final class Ssd {
     /** Group size of the one-item-per-element kernels (cumsum, state passing). */
@@ -27,26 +28,43 @@ public final class Ssd {
     private final int headDim;
     private final int dState;
     private final int chunk;
+    private final int ioType;
+
+    /** An SSD whose prefill reads and writes float32 activations. */
+    public Ssd(Device device, int headDim, int dState, int chunk) {
+        this(device, headDim, dState, chunk, StorageType.F32);
+    }
 
     /**
-     * @param chunk tokens per chunk, a multiple of {@link SsdKernels#TILE} in [16, 256]: longer chunks
-     *              do more of the work as (quadratic) in-chunk attention and pass fewer states
+     * @param chunk  tokens per chunk, a multiple of {@link SsdKernels#TILE} in [16, 256]: longer chunks
+     *               do more of the work as (quadratic) in-chunk attention and pass fewer states
+     * @param ioType {@link StorageType} of the prefill's xBC, dtRaw and y; the arithmetic, the scratch
+     *               buffers and the states are float32, and the decode {@link #step} reads and writes
+     *               float32 whatever this is
      */
-    public Ssd(Device device, int headDim, int dState, int chunk) {
+    public Ssd(Device device, int headDim, int dState, int chunk, int ioType) {
         if (chunk < SsdKernels.TILE || chunk > 256 || chunk % SsdKernels.TILE != 0) {
             throw new IllegalArgumentException("chunk must be a multiple of " + SsdKernels.TILE + " in [16, 256]: " + chunk);
         }
         this.headDim = headDim;
         this.dState = dState;
         this.chunk = chunk;
+        this.ioType = StorageType.require(ioType, "ioType");
         Map<String, Integer> all = Map.of("headDim", headDim, "dState", dState, "chunk", chunk);
-        chunkCumsum = device.compile(KernelSpec.load(SsdKernels.class, "chunkCumsum"), Map.of("chunk", chunk));
-        chunkStates = device.compile(KernelSpec.load(SsdKernels.class, "chunkStates"), all);
+        Map<String, Integer> typed = Map.of("headDim", headDim, "dState", dState, "chunk", chunk, "ioType", ioType);
+        chunkCumsum = device.compile(KernelSpec.load(SsdKernels.class, "chunkCumsum"),
+                Map.of("chunk", chunk, "ioType", ioType));
+        chunkStates = device.compile(KernelSpec.load(SsdKernels.class, "chunkStates"), typed);
         statePassing = device.compile(KernelSpec.load(SsdKernels.class, "statePassing"), all);
-        chunkScores = device.compile(KernelSpec.load(SsdKernels.class, "chunkScores"), all);
-        chunkOutputs = device.compile(KernelSpec.load(SsdKernels.class, "chunkOutputs"), all);
+        chunkScores = device.compile(KernelSpec.load(SsdKernels.class, "chunkScores"), typed);
+        chunkOutputs = device.compile(KernelSpec.load(SsdKernels.class, "chunkOutputs"), typed);
         stateStep = device.compile(KernelSpec.load(SsdKernels.class, "stateStep"),
                 Map.of("headDim", headDim, "dState", dState));
+    }
+
+    /** The {@link StorageType} of the prefill's activations. */
+    public int ioType() {
+        return ioType;
     }
 
     public int chunks(int seqLen) {
@@ -80,6 +98,7 @@ public final class Ssd {
 
     /**
      * Prefill of {@code seqLen} tokens per sequence, starting from {@code initialState} (or zero if null).
+     * xbc, dtRaw and y hold elements of {@link #ioType}; everything else is float32.
      *
      * @param xbc        conv output (batch·L, nHeads·P + 2·G·N): x, B, C
      * @param dtRaw      dt before bias and softplus, read at [row · dtStride + dtOffset + h]
@@ -100,24 +119,25 @@ public final class Ssd {
                         DeviceBuffer finalState, DeviceBuffer y, int batch, int seqLen, int nHeads, int nGroups) {
         checkGroups(nHeads, nGroups);
         int nChunks = chunks(seqLen);
-        q.launch(chunkCumsum, WorkerGrid.covering1D((long) batch * nChunks * nHeads, LOCAL_1D), dtRaw, dtStride,
-                dtOffset, dtBias, aLog, dtMin, dtMax, dt, cum, batch, seqLen, nHeads);
+        // Each typed array goes in all three slots of its storage type; the kernel reads only one.
+        q.launch(chunkCumsum, WorkerGrid.covering1D((long) batch * nChunks * nHeads, LOCAL_1D), dtRaw, dtRaw, dtRaw,
+                dtStride, dtOffset, dtBias, aLog, dtMin, dtMax, dt, cum, batch, seqLen, nHeads);
         long perChunk = (long) batch * nHeads * nChunks;
-        q.launch(chunkStates, WorkerGrid.of1D(perChunk * SsdKernels.LOCAL, SsdKernels.LOCAL), xbc, dt, cum, states,
-                batch, seqLen, nHeads, nGroups);
+        q.launch(chunkStates, WorkerGrid.of1D(perChunk * SsdKernels.LOCAL, SsdKernels.LOCAL), xbc, xbc, xbc, dt, cum,
+                states, batch, seqLen, nHeads, nGroups);
         q.launch(statePassing, WorkerGrid.covering1D((long) batch * nHeads * headDim * dState, LOCAL_1D), cum, states,
                 initialState != null ? initialState : finalState, initialState != null ? 1 : 0, finalState,
                 batch, seqLen, nHeads);
         int tiles = chunk / SsdKernels.TILE;
         q.launch(chunkScores, WorkerGrid.of1D((long) batch * nChunks * nGroups * tiles * tiles * SsdKernels.LOCAL,
-                SsdKernels.LOCAL), xbc, scores, batch, seqLen, nHeads, nGroups);
+                SsdKernels.LOCAL), xbc, xbc, xbc, scores, batch, seqLen, nHeads, nGroups);
         q.launch(chunkOutputs, WorkerGrid.of1D(perChunk * tiles * SsdKernels.LOCAL, SsdKernels.LOCAL),
-                xbc, dt, cum, dSkip, states, scores, y, batch, seqLen, nHeads, nGroups);
+                xbc, xbc, xbc, dt, cum, dSkip, states, scores, y, y, y, batch, seqLen, nHeads, nGroups);
     }
 
     /**
-     * One decode step: {@code state} (batch, nHeads, P, N) in place, y (batch, nHeads·P); xbc and dtRaw
-     * hold one row per sequence.
+     * One decode step, float32 activations (whatever {@link #ioType} is): {@code state} (batch,
+     * nHeads, P, N) in place, y (batch, nHeads·P); xbc and dtRaw hold one row per sequence.
      */
     public void step(LaunchTarget q, DeviceBuffer xbc, DeviceBuffer dtRaw, int dtStride, int dtOffset, DeviceBuffer dtBias,
                      DeviceBuffer aLog, DeviceBuffer dSkip, float dtMin, float dtMax, DeviceBuffer state, DeviceBuffer y,

@@ -1,8 +1,11 @@
 package dev.mambajvm.kernels.ssd;
 
+import dev.mambajvm.kernels.mamba.StorageType;
 import dev.mambajvm.kernels.scan.SelectiveScanKernels;
+import dev.mambajvm.lang.BFloat16Array;
 import dev.mambajvm.lang.Constant;
 import dev.mambajvm.lang.FloatArray;
+import dev.mambajvm.lang.HalfArray;
 import dev.mambajvm.lang.Kernel;
 import dev.mambajvm.lang.KernelContext;
 import dev.mambajvm.lang.KernelMath;
@@ -23,6 +26,13 @@ import dev.mambajvm.lang.KernelMath;
  * xBC (batch·L, nHeads·P + 2·G·N) holds x (columns [0, nHeads·P)), B (next G·N), C (next G·N);
  * dtRaw is read at {@code dtRaw[row · dtStride + dtOffset + h]} (a slice of in_proj's output);
  * y (batch·L, nHeads·P). States are (batch, nHeads, P, N), row-major, n fastest.
+ *
+ * <p><b>Storage types.</b> The prefill kernels read xBC and dtRaw, and write y, in the storage
+ * type {@code ioType} ({@code mamba.StorageType}: f32, f16 or bf16, one array slot per type), as
+ * Mamba-2's kernels take bf16 activations: 16-bit values are widened as they are loaded (into
+ * registers or the local-memory tiles), y is rounded to nearest even on store. Everything else is
+ * float32: dtBias, A_log, D, the arithmetic, the dt / cum / chunk-state / score scratch and the
+ * final state. The decode step {@link #stateStep} reads and writes float32.
  *
  * <p><b>Prefill: four steps, five kernels</b> (the SSD algorithm of Mamba-2, {@code ssd_combined.py}). Because
  * A is a scalar per head, the decay from token s to token t in the same chunk is
@@ -89,12 +99,14 @@ public final class SsdKernels {
      * order. The raw values of 16 tokens are loaded first into a private array (registers), so 16
      * independent loads are in flight instead of one per step of the sequential sum (a 256-token
      * chunk is 16 memory latencies, not 256). Grid: batch · nChunks · nHeads items, any group size.
-     * HBM: reads the dt slice of in_proj's output once, writes 8 bytes per (token, head).
+     * HBM: reads the dt slice of in_proj's output once (bytes(ioType) per (token, head)), writes 8
+     * bytes per (token, head).
      */
     @Kernel
-    public static void chunkCumsum(KernelContext ctx, FloatArray dtRaw, int dtStride, int dtOffset, FloatArray dtBias,
+    public static void chunkCumsum(KernelContext ctx, FloatArray dtRaw, HalfArray dtRawF16, BFloat16Array dtRawBf16,
+                                   int dtStride, int dtOffset, FloatArray dtBias,
                                    FloatArray aLog, float dtMin, float dtMax, FloatArray dt, FloatArray cum,
-                                   int batch, int seqLen, int nHeads, @Constant int chunk) {
+                                   int batch, int seqLen, int nHeads, @Constant int chunk, @Constant int ioType) {
         float[] raw = new float[TILE];
         int nChunks = (seqLen + chunk - 1) / chunk;
         int gid = ctx.globalIdx;
@@ -112,7 +124,9 @@ public final class SsdKernels {
         for (int tt = t0; tt < t1; tt += TILE) {
             float sum = 0.0f;
             for (int j = 0; j < TILE; j++) {
-                raw[j] = tt + j < t1 ? dtRaw.get((b * seqLen + tt + j) * dtStride + dtOffset + h) : 0.0f;
+                raw[j] = tt + j < t1
+                        ? StorageType.load(dtRaw, dtRawF16, dtRawBf16, ioType, (b * seqLen + tt + j) * dtStride + dtOffset + h)
+                        : 0.0f;
             }
             for (int j = 0; j < TILE; j++) {
                 if (tt + j < t1) {
@@ -143,9 +157,11 @@ public final class SsdKernels {
      * distinct x words and 16 consecutive B words: broadcasts, no bank conflicts).
      */
     @Kernel
-    public static void chunkStates(KernelContext ctx, FloatArray xbc, FloatArray dt, FloatArray cum, FloatArray states,
+    public static void chunkStates(KernelContext ctx, FloatArray xbc, HalfArray xbcF16, BFloat16Array xbcBf16,
+                                   FloatArray dt, FloatArray cum, FloatArray states,
                                    int batch, int seqLen, int nHeads, int nGroups,
-                                   @Constant int headDim, @Constant int dState, @Constant int chunk) {
+                                   @Constant int headDim, @Constant int dState, @Constant int chunk,
+                                   @Constant int ioType) {
         float[] xs = ctx.allocateFloatLocalArray(TILE * ((headDim + TY - 1) / TY) * TY);
         float[] bs = ctx.allocateFloatLocalArray(TILE * ((dState + TX - 1) / TX) * TX);
         float[] acc = new float[((headDim + TY - 1) / TY) * ((dState + TX - 1) / TX)];
@@ -180,14 +196,15 @@ public final class SsdKernels {
                 float v = 0.0f;
                 if (t < t1 && p < headDim) {
                     float w = KernelMath.exp2(tileEnd - cum.get(hl + t)) * dt.get(hl + t);
-                    v = w * xbc.get((b * seqLen + t) * stride + xCol + p);
+                    v = w * StorageType.load(xbc, xbcF16, xbcBf16, ioType, (b * seqLen + t) * stride + xCol + p);
                 }
                 xs[i] = v;
             }
             for (int i = lid; i < TILE * nn; i += LOCAL) {
                 int t = tt + i / nn;
                 int n = i % nn;
-                bs[i] = t < t1 && n < dState ? xbc.get((b * seqLen + t) * stride + bCol + n) : 0.0f;
+                bs[i] = t < t1 && n < dState
+                        ? StorageType.load(xbc, xbcF16, xbcBf16, ioType, (b * seqLen + t) * stride + bCol + n) : 0.0f;
             }
             ctx.localBarrier();
             for (int j = 0; j < TILE; j++) {
@@ -271,9 +288,10 @@ public final class SsdKernels {
      * B reads. HBM: B and C once per tile pair (L2 serves the repeats), 1 KiB of scores written.
      */
     @Kernel
-    public static void chunkScores(KernelContext ctx, FloatArray xbc, FloatArray scores, int batch, int seqLen,
-                                   int nHeads, int nGroups,
-                                   @Constant int headDim, @Constant int dState, @Constant int chunk) {
+    public static void chunkScores(KernelContext ctx, FloatArray xbc, HalfArray xbcF16, BFloat16Array xbcBf16,
+                                   FloatArray scores, int batch, int seqLen, int nHeads, int nGroups,
+                                   @Constant int headDim, @Constant int dState, @Constant int chunk,
+                                   @Constant int ioType) {
         float[] cs = ctx.allocateFloatLocalArray(TILE * (((dState + TX - 1) / TX) * TX + 1));
         float[] bs = ctx.allocateFloatLocalArray(TILE * (((dState + TX - 1) / TX) * TX + 1));
         float[] cv = new float[TILE / TY];
@@ -301,8 +319,10 @@ public final class SsdKernels {
         for (int i = lid; i < TILE * nn; i += LOCAL) {
             int j = i / nn;
             int n = i % nn;
-            cs[j * ns + n] = t0 + j < seqLen && n < dState ? xbc.get((b * seqLen + t0 + j) * stride + cCol + n) : 0.0f;
-            bs[j * ns + n] = s0 + j < seqLen && n < dState ? xbc.get((b * seqLen + s0 + j) * stride + bCol + n) : 0.0f;
+            cs[j * ns + n] = t0 + j < seqLen && n < dState
+                    ? StorageType.load(xbc, xbcF16, xbcBf16, ioType, (b * seqLen + t0 + j) * stride + cCol + n) : 0.0f;
+            bs[j * ns + n] = s0 + j < seqLen && n < dState
+                    ? StorageType.load(xbc, xbcF16, xbcBf16, ioType, (b * seqLen + s0 + j) * stride + bCol + n) : 0.0f;
         }
         ctx.localBarrier();
         for (int k = 0; k < TILE / TY; k++) {
@@ -347,10 +367,12 @@ public final class SsdKernels {
      * that reads it).
      */
     @Kernel
-    public static void chunkOutputs(KernelContext ctx, FloatArray xbc, FloatArray dt, FloatArray cum, FloatArray dSkip,
-                                    FloatArray states, FloatArray scores, FloatArray y, int batch, int seqLen,
+    public static void chunkOutputs(KernelContext ctx, FloatArray xbc, HalfArray xbcF16, BFloat16Array xbcBf16,
+                                    FloatArray dt, FloatArray cum, FloatArray dSkip, FloatArray states, FloatArray scores,
+                                    FloatArray y, HalfArray yF16, BFloat16Array yBf16, int batch, int seqLen,
                                     int nHeads, int nGroups,
-                                    @Constant int headDim, @Constant int dState, @Constant int chunk) {
+                                    @Constant int headDim, @Constant int dState, @Constant int chunk,
+                                    @Constant int ioType) {
         float[] cs = ctx.allocateFloatLocalArray(TILE * (((dState + TX - 1) / TX) * TX + 1));
         float[] xs = ctx.allocateFloatLocalArray(TILE * ((headDim + TX - 1) / TX) * TX);
         float[] sc = ctx.allocateFloatLocalArray(TILE * TILE);
@@ -388,7 +410,8 @@ public final class SsdKernels {
         for (int i = lid; i < TILE * nn; i += LOCAL) {
             int t = t0 + i / nn;
             int n = i % nn;
-            cs[(i / nn) * ns + n] = t < seqLen && n < dState ? xbc.get((b * seqLen + t) * stride + cCol + n) : 0.0f;
+            cs[(i / nn) * ns + n] = t < seqLen && n < dState
+                    ? StorageType.load(xbc, xbcF16, xbcBf16, ioType, (b * seqLen + t) * stride + cCol + n) : 0.0f;
         }
         // Inter-chunk part: Σ_n C_t[n]·S_start[p, n], over 16-column slices of the state staged in xs
         // (xs[j·pp + p] = S_start[p, n0 + j]; a read round covers 16 consecutive n of 8 rows p).
@@ -438,7 +461,9 @@ public final class SsdKernels {
             for (int i = lid; i < TILE * pp; i += LOCAL) {
                 int s = s0 + i / pp;
                 int p = i % pp;
-                xs[i] = s < seqLen && p < headDim ? dt.get(hl + s) * xbc.get((b * seqLen + s) * stride + xCol + p) : 0.0f;
+                xs[i] = s < seqLen && p < headDim
+                        ? dt.get(hl + s) * StorageType.load(xbc, xbcF16, xbcBf16, ioType, (b * seqLen + s) * stride + xCol + p)
+                        : 0.0f;
             }
             for (int i = lid; i < TILE * TILE; i += LOCAL) {
                 int t = t0 + i / TILE;
@@ -470,8 +495,9 @@ public final class SsdKernels {
                 int p = tx + TX * r;
                 if (t < seqLen && p < headDim) {
                     int row = b * seqLen + t;
-                    float x = xbc.get(row * stride + xCol + p);
-                    y.set(row * nHeads * headDim + xCol + p, Math.fma(d, x, acc[k * rp + r]));
+                    float x = StorageType.load(xbc, xbcF16, xbcBf16, ioType, row * stride + xCol + p);
+                    float out = Math.fma(d, x, acc[k * rp + r]);
+                    StorageType.store(y, yF16, yBf16, ioType, row * nHeads * headDim + xCol + p, out);
                 }
             }
         }

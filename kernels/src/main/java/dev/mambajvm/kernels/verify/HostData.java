@@ -87,6 +87,43 @@ final class HostData {
         return type == 1 ? upload(d, toHalf(a)) : type == 2 ? upload(d, toBf16(a)) : upload(d, a);
     }
 
+    /**
+     * The distance from v to the value of the given 16-bit storage type (1 f16, 2 bf16) nearest to
+     * it. Rounding v to float first can land one step off the nearest 16-bit value (double
+     * rounding), so the neighbours of that rounding are tried too.
+     */
+    static double distanceToNearest(int type, double v) {
+        short s = type == 1 ? Float.floatToFloat16((float) v) : BFloat16.fromFloat((float) v);
+        double best = Double.POSITIVE_INFINITY;
+        for (int k = -1; k <= 1; k++) {
+            short bits = (short) (s + k);
+            float c = type == 1 ? Float.float16ToFloat(bits) : BFloat16.toFloat(bits);
+            if (!Float.isNaN(c)) {
+                best = Math.min(best, Math.abs(c - v));
+            }
+        }
+        return best;
+    }
+
+    /** n poisoned elements (NaN) of the given storage type (0 f32, 1 f16, 2 bf16). */
+    static DeviceBuffer poisoned(Device d, int type, int n) {
+        return type == 1 ? poisonedShorts(d, n, HALF_POISON) : type == 2 ? poisonedShorts(d, n, BF16_POISON)
+                : poisonedFloats(d, n);
+    }
+
+    /** n elements of the given storage type (0 f32, 1 f16, 2 bf16), widened to float (poison stays NaN). */
+    static float[] downloadAs(Device d, int type, DeviceBuffer b, int n) {
+        if (type != 1 && type != 2) {
+            return downloadFloats(d, b, n);
+        }
+        short[] s = downloadShorts(d, b, n);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = type == 1 ? Float.float16ToFloat(s[i]) : BFloat16.toFloat(s[i]);
+        }
+        return a;
+    }
+
     static DeviceBuffer poisonedFloats(Device d, int n) {
         float[] nan = new float[n];
         java.util.Arrays.fill(nan, Float.NaN);

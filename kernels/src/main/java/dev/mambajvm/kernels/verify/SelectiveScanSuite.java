@@ -17,7 +17,13 @@ import java.util.Random;
  * lengths that are not multiples of the chunk, and that prefill followed by one decode step equals
  * the reference over the longer sequence; the decode step computes its delta from the low-rank dt
  * and dt_proj (stored as f32, f16 or bf16), the reference gets that delta from a float64 product.
- * Bound: 1e-5 relative (float32 recurrences).
+ * The prefill's activations (u, delta, B, C, z in, y out) are stored as f32, bf16 or f16; for 16-bit
+ * storage the inputs are rounded to that type first and the reference reads the same rounded values,
+ * so the arithmetic is checked as tightly as in float32.
+ * Bound: 1e-5 relative (float32 recurrences) for float32 outputs: y, the final state, the decode
+ * step. A y stored in 16 bits is rounded by up to 2^-8 (bf16) or 2^-11 (f16) of itself, far more
+ * than 1e-5; it is checked by the error beyond that rounding ({@link Check#compareRounded}), at
+ * most twice the float32 error before the store: 2e-5.
  */
 public final class SelectiveScanSuite {
     private static final double BOUND = 1e-5;
@@ -31,9 +37,15 @@ public final class SelectiveScanSuite {
 
     public List<Check> runAll() {
         List<Check> checks = new ArrayList<>();
-        checks.addAll(prefillThenStep(2, 37, 24, 16, 4, 8, StorageType.F32));
-        checks.addAll(prefillThenStep(1, 100, 130, 16, 6, 16, StorageType.BF16));
-        checks.addAll(prefillThenStep(3, 5, 33, 8, 2, 16, StorageType.F16));
+        // batch, L, dInner, dState, dtRank, chunkLen, dt_proj type, prefill activation type
+        checks.addAll(prefillThenStep(2, 37, 24, 16, 4, 8, StorageType.F32, StorageType.F32));
+        checks.addAll(prefillThenStep(1, 100, 130, 16, 6, 16, StorageType.BF16, StorageType.F32));
+        checks.addAll(prefillThenStep(3, 5, 33, 8, 2, 16, StorageType.F16, StorageType.F32));
+        // bf16 activations: L not a multiple of the chunk, dInner not a multiple of the 128-item group
+        checks.addAll(prefillThenStep(2, 45, 40, 16, 4, 16, StorageType.BF16, StorageType.BF16));
+        checks.addAll(prefillThenStep(1, 130, 150, 16, 5, 32, StorageType.F32, StorageType.BF16));
+        checks.addAll(prefillThenStep(3, 6, 33, 8, 2, 16, StorageType.BF16, StorageType.BF16));   // L < chunk
+        checks.addAll(prefillThenStep(1, 50, 20, 16, 3, 16, StorageType.F16, StorageType.F16));
         return checks;
     }
 
@@ -63,18 +75,20 @@ public final class SelectiveScanSuite {
     /**
      * @param dtProjType how the decode step's dt_proj weight is stored ({@link StorageType}); the
      *                   reference reads the same rounded values
+     * @param ioType     how the prefill's u, delta, xdbl, z and y are stored ({@link StorageType}); the
+     *                   decode step reads the same rounded values as float32
      */
     public List<Check> prefillThenStep(int batch, int seqLen, int dInner, int dState, int dtRank, int chunkLen,
-                                       int dtProjType) {
+                                       int dtProjType, int ioType) {
         int xdblStride = dtRank + 2 * dState;
         int bOffset = dtRank;
         int cOffset = dtRank + dState;
         int total = seqLen + 1;
         Inputs all = new Inputs(
-                gaussian(batch * total * dInner, 1.0),
-                HostData.uniform(random, batch * total * dInner, -3.0f, 1.0f),
-                gaussian(batch * total * xdblStride, 1.0),
-                gaussian(batch * total * 2 * dInner, 1.5));
+                HostData.roundTo(ioType, gaussian(batch * total * dInner, 1.0)),
+                HostData.roundTo(ioType, HostData.uniform(random, batch * total * dInner, -3.0f, 1.0f)),
+                HostData.roundTo(ioType, gaussian(batch * total * xdblStride, 1.0)),
+                HostData.roundTo(ioType, gaussian(batch * total * 2 * dInner, 1.5)));
         float[] deltaBias = HostData.uniform(random, dInner, -0.5f, 0.5f);
         float[] aLog = new float[dInner * dState];
         for (int d = 0; d < dInner; d++) {
@@ -84,7 +98,8 @@ public final class SelectiveScanSuite {
         }
         float[] dSkip = gaussian(dInner, 1.0);
         // The decode token's delta is dt_proj (dInner, dtRank) times the low-rank dt, xdbl's first
-        // dtRank columns: computed here in float64 (and rounded once to float for the reference).
+        // dtRank columns: computed here in float64 (and rounded once to float for the reference; the
+        // step reads float32, so this delta is not rounded to ioType).
         float[] dtProj = HostData.roundTo(dtProjType,
                 HostData.uniform(random, dInner * dtRank, -1.5f / (float) Math.sqrt(dtRank), 1.5f / (float) Math.sqrt(dtRank)));
         for (int b = 0; b < batch; b++) {
@@ -108,26 +123,31 @@ public final class SelectiveScanSuite {
             System.arraycopy(refAll.y(), (b * total + seqLen) * dInner, refLastY, b * dInner, dInner);
         }
 
-        SelectiveScan scan = new SelectiveScan(device, dState, chunkLen);
+        SelectiveScan scan = new SelectiveScan(device, dState, chunkLen, ioType);
         String shape = "b=" + batch + " L=" + seqLen + " dInner=" + dInner + " dState=" + dState + " chunk=" + chunkLen
-                + " dtRank=" + dtRank + " dt_proj " + StorageType.name(dtProjType);
+                + " dtRank=" + dtRank + " dt_proj " + StorageType.name(dtProjType)
+                + (ioType != StorageType.F32 ? " io " + StorageType.name(ioType) : "");
         int nChunks = scan.chunks(seqLen);
-        try (DeviceBuffer u = HostData.upload(device, prefix.u); DeviceBuffer delta = HostData.upload(device, prefix.delta);
+        try (DeviceBuffer u = HostData.uploadAs(device, ioType, prefix.u);
+             DeviceBuffer delta = HostData.uploadAs(device, ioType, prefix.delta);
              DeviceBuffer bias = HostData.upload(device, deltaBias); DeviceBuffer al = HostData.upload(device, aLog);
-             DeviceBuffer xdbl = HostData.upload(device, prefix.xdbl); DeviceBuffer z = HostData.upload(device, prefix.z);
+             DeviceBuffer xdbl = HostData.uploadAs(device, ioType, prefix.xdbl);
+             DeviceBuffer z = HostData.uploadAs(device, ioType, prefix.z);
              DeviceBuffer ds = HostData.upload(device, dSkip);
              DeviceBuffer states = HostData.poisonedFloats(device, batch * dInner * nChunks * dState);
              DeviceBuffer dtSums = HostData.poisonedFloats(device, batch * dInner * nChunks);
              DeviceBuffer state = HostData.poisonedFloats(device, batch * dInner * dState);
-             DeviceBuffer y = HostData.poisonedFloats(device, batch * seqLen * dInner);
+             DeviceBuffer y = HostData.poisoned(device, ioType, batch * seqLen * dInner);
              DeviceBuffer u1 = HostData.upload(device, last.u);
              DeviceBuffer w = HostData.uploadAs(device, dtProjType, dtProj);
              DeviceBuffer xdbl1 = HostData.upload(device, last.xdbl); DeviceBuffer z1 = HostData.upload(device, last.z);
              DeviceBuffer y1 = HostData.poisonedFloats(device, batch * dInner)) {
             scan.prefill(device.queue(), u, delta, bias, al, xdbl, xdblStride, bOffset, cOffset, z, 2 * dInner, dInner,
                     ds, states, dtSums, state, y, batch, seqLen, dInner);
-            Check prefillY = Check.compare("SelectiveScan.prefill y", shape,
-                    HostData.downloadFloats(device, y, batch * seqLen * dInner), refPrefix.y(), BOUND);
+            float[] yOut = HostData.downloadAs(device, ioType, y, batch * seqLen * dInner);
+            Check prefillY = ioType == StorageType.F32
+                    ? Check.compare("SelectiveScan.prefill y", shape, yOut, refPrefix.y(), BOUND)
+                    : Check.compareRounded("SelectiveScan.prefill y", shape, yOut, refPrefix.y(), ioType, BOUND);
             Check prefillState = Check.compare("SelectiveScan.prefill state", shape,
                     HostData.downloadFloats(device, state, batch * dInner * dState), refPrefix.finalState(), BOUND);
             scan.step(device.queue(), u1, xdbl1, xdblStride, dtRank, w, dtProjType, bias, al, xdbl1, xdblStride,

@@ -2,6 +2,7 @@ package dev.mambajvm.kernels.verify;
 
 import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
+import dev.mambajvm.kernels.mamba.StorageType;
 import dev.mambajvm.kernels.ssd.Ssd;
 import dev.mambajvm.kernels.ssd.SsdReference;
 
@@ -17,8 +18,13 @@ import java.util.Random;
  * and of several 16-token tiles, a finite time_step_limit. Checks y and the final state of a
  * prefill, and that prefill followed by one decode step equals the reference over L + 1 tokens
  * (y of the new token and the state after it), and a prompt prefilled in two pieces, the second
- * starting from the first one's final state. Bound: 1e-5 relative L2 error (float32 arithmetic,
- * sums of at most a few hundred terms).
+ * starting from the first one's final state. The prefill's activations (xBC, dt in, y out) are
+ * stored as f32, bf16 or f16; for 16-bit storage the inputs are rounded to that type first and the
+ * reference reads the same rounded values, so the arithmetic is checked as tightly as in float32.
+ * Bound: 1e-5 relative L2 error (float32 arithmetic, sums of at most a few hundred terms) for
+ * float32 outputs: y, the states, the decode step. A y stored in 16 bits is rounded by up to 2^-8
+ * (bf16) or 2^-11 (f16) of itself, far more than 1e-5; it is checked by the error beyond that
+ * rounding ({@link Check#compareRounded}), at most twice the float32 error before the store: 2e-5.
  */
 public final class SsdSuite {
     private static final double BOUND = 1e-5;
@@ -34,12 +40,22 @@ public final class SsdSuite {
     public List<Check> runAll() {
         List<Check> checks = new ArrayList<>();
         // batch, L, nHeads, nGroups, headDim, dState, chunk, dtMin, dtMax
-        checks.addAll(prefillThenStep(2, 37, 6, 2, 12, 16, 16, 0.0f, INF));
-        checks.addAll(prefillThenStep(1, 5, 4, 1, 16, 8, 16, 0.0f, INF));       // L < chunk
-        checks.addAll(prefillThenStep(3, 50, 4, 2, 16, 32, 32, 0.0f, INF));     // two tiles per chunk
-        checks.addAll(prefillThenStep(1, 70, 3, 3, 8, 24, 48, 0.1f, 0.6f));     // G = nHeads, clamped dt, N % 16 ≠ 0
-        checks.addAll(prefillThenStep(1, 300, 4, 2, 64, 128, 256, 0.0f, INF));  // Mamba-2 head shape and chunk
-        checks.addAll(twoPieces(2, 21, 40, 4, 2, 16, 32, 16));                  // prefill from a cached state
+        int f32 = StorageType.F32;
+        int bf16 = StorageType.BF16;
+        // batch, L, nHeads, nGroups, headDim, dState, chunk, dtMin, dtMax, activation type
+        checks.addAll(prefillThenStep(2, 37, 6, 2, 12, 16, 16, 0.0f, INF, f32));
+        checks.addAll(prefillThenStep(1, 5, 4, 1, 16, 8, 16, 0.0f, INF, f32));       // L < chunk
+        checks.addAll(prefillThenStep(3, 50, 4, 2, 16, 32, 32, 0.0f, INF, f32));     // two tiles per chunk
+        checks.addAll(prefillThenStep(1, 70, 3, 3, 8, 24, 48, 0.1f, 0.6f, f32));     // G = nHeads, clamped dt, N % 16 ≠ 0
+        checks.addAll(prefillThenStep(1, 300, 4, 2, 64, 128, 256, 0.0f, INF, f32));  // Mamba-2 head shape and chunk
+        checks.addAll(twoPieces(2, 21, 40, 4, 2, 16, 32, 16, f32));                  // prefill from a cached state
+        // bf16 activations: L and P not multiples of the 16-token and 16-column tiles, N % 16 ≠ 0,
+        // several tiles per chunk, Mamba-2's head shape; one f16 case
+        checks.addAll(prefillThenStep(2, 37, 6, 2, 12, 16, 16, 0.0f, INF, bf16));
+        checks.addAll(prefillThenStep(1, 70, 3, 3, 8, 24, 48, 0.1f, 0.6f, bf16));
+        checks.addAll(prefillThenStep(1, 100, 2, 1, 64, 128, 64, 0.0f, INF, bf16));
+        checks.addAll(prefillThenStep(3, 50, 4, 2, 16, 32, 32, 0.0f, INF, StorageType.F16));
+        checks.addAll(twoPieces(2, 21, 40, 4, 2, 16, 32, 16, bf16));
         return checks;
     }
 
@@ -51,20 +67,25 @@ public final class SsdSuite {
         return out;
     }
 
+    /**
+     * @param ioType how the prefill's xBC, dt and y are stored ({@link StorageType}); the decode step
+     *               reads the same rounded values as float32
+     */
     public List<Check> prefillThenStep(int batch, int seqLen, int nHeads, int nGroups, int headDim, int dState,
-                                       int chunk, float dtMin, float dtMax) {
+                                       int chunk, float dtMin, float dtMax, int ioType) {
         int dInner = nHeads * headDim;
         int convDim = dInner + 2 * nGroups * dState;
         // dt read in place from in_proj's output (z, xBC, dt): row stride 2·dInner + 2·G·N + nHeads.
         int dtStride = dInner + convDim + nHeads;
         int dtOffset = dInner + convDim;
         int total = seqLen + 1;
-        float[] xbcAll = gaussian(batch * total * convDim, 1.0);
+        float[] xbcAll = HostData.roundTo(ioType, gaussian(batch * total * convDim, 1.0));
         float[] dtAll = gaussian(batch * total * dtStride, 1.0);
         float[] dtSlice = HostData.uniform(random, batch * total * nHeads, -3.0f, 1.0f);
         for (int r = 0; r < batch * total; r++) {
             System.arraycopy(dtSlice, r * nHeads, dtAll, r * dtStride + dtOffset, nHeads);
         }
+        dtAll = HostData.roundTo(ioType, dtAll);
         float[] dtBias = HostData.uniform(random, nHeads, -0.5f, 0.5f);
         float[] aLog = new float[nHeads];
         for (int h = 0; h < nHeads; h++) {
@@ -85,11 +106,12 @@ public final class SsdSuite {
             System.arraycopy(refAll.y(), (b * total + seqLen) * dInner, refLastY, b * dInner, dInner);
         }
 
-        Ssd ssd = new Ssd(device, headDim, dState, chunk);
+        Ssd ssd = new Ssd(device, headDim, dState, chunk, ioType);
         String shape = "b=" + batch + " L=" + seqLen + " H=" + nHeads + " G=" + nGroups + " P=" + headDim
-                + " N=" + dState + " chunk=" + chunk + (dtMax < INF ? " dt∈[" + dtMin + "," + dtMax + "]" : "");
+                + " N=" + dState + " chunk=" + chunk + (dtMax < INF ? " dt∈[" + dtMin + "," + dtMax + "]" : "")
+                + ioSuffix(ioType);
         int stateSize = batch * nHeads * headDim * dState;
-        try (DeviceBuffer x = HostData.upload(device, xbc); DeviceBuffer dr = HostData.upload(device, dtRaw);
+        try (DeviceBuffer x = HostData.uploadAs(device, ioType, xbc); DeviceBuffer dr = HostData.uploadAs(device, ioType, dtRaw);
              DeviceBuffer bias = HostData.upload(device, dtBias); DeviceBuffer al = HostData.upload(device, aLog);
              DeviceBuffer ds = HostData.upload(device, dSkip);
              DeviceBuffer dt = HostData.poisonedFloats(device, (int) Ssd.dtFloats(batch, seqLen, nHeads));
@@ -97,13 +119,13 @@ public final class SsdSuite {
              DeviceBuffer states = HostData.poisonedFloats(device, (int) ssd.stateFloats(batch, seqLen, nHeads));
              DeviceBuffer scores = HostData.poisonedFloats(device, (int) ssd.scoreFloats(batch, seqLen, nGroups));
              DeviceBuffer state = HostData.poisonedFloats(device, stateSize);
-             DeviceBuffer y = HostData.poisonedFloats(device, batch * seqLen * dInner);
+             DeviceBuffer y = HostData.poisoned(device, ioType, batch * seqLen * dInner);
              DeviceBuffer x1 = HostData.upload(device, xbc1); DeviceBuffer dr1 = HostData.upload(device, dtRaw1);
              DeviceBuffer y1 = HostData.poisonedFloats(device, batch * dInner)) {
             ssd.prefill(device.queue(), x, dr, dtStride, dtOffset, bias, al, ds, dtMin, dtMax, dt, cum, states, scores, state, y,
                     batch, seqLen, nHeads, nGroups);
-            Check prefillY = Check.compare("Ssd.prefill y", shape,
-                    HostData.downloadFloats(device, y, batch * seqLen * dInner), refPrefix.y(), BOUND);
+            Check prefillY = yCheck("Ssd.prefill y", shape, HostData.downloadAs(device, ioType, y, batch * seqLen * dInner),
+                    refPrefix.y(), ioType);
             Check prefillState = Check.compare("Ssd.prefill state", shape,
                     HostData.downloadFloats(device, state, stateSize), refPrefix.finalState(), BOUND);
             ssd.step(device.queue(), x1, dr1, dtStride, dtOffset, bias, al, ds, dtMin, dtMax, state, y1,
@@ -121,12 +143,12 @@ public final class SsdSuite {
      * (the same buffer as its own final state), against the reference over both pieces.
      */
     public List<Check> twoPieces(int batch, int len1, int len2, int nHeads, int nGroups, int headDim, int dState,
-                                 int chunk) {
+                                 int chunk, int ioType) {
         int dInner = nHeads * headDim;
         int convDim = dInner + 2 * nGroups * dState;
         int total = len1 + len2;
-        float[] xbcAll = gaussian(batch * total * convDim, 1.0);
-        float[] dtAll = HostData.uniform(random, batch * total * nHeads, -3.0f, 1.0f);
+        float[] xbcAll = HostData.roundTo(ioType, gaussian(batch * total * convDim, 1.0));
+        float[] dtAll = HostData.roundTo(ioType, HostData.uniform(random, batch * total * nHeads, -3.0f, 1.0f));
         float[] dtBias = HostData.uniform(random, nHeads, -0.5f, 0.5f);
         float[] aLog = new float[nHeads];
         for (int h = 0; h < nHeads; h++) {
@@ -139,14 +161,14 @@ public final class SsdSuite {
         for (int b = 0; b < batch; b++) {
             System.arraycopy(ref.y(), (b * total + len1) * dInner, refY2, b * len2 * dInner, len2 * dInner);
         }
-        Ssd ssd = new Ssd(device, headDim, dState, chunk);
+        Ssd ssd = new Ssd(device, headDim, dState, chunk, ioType);
         String shape = "b=" + batch + " L=" + len1 + "+" + len2 + " H=" + nHeads + " G=" + nGroups + " P=" + headDim
-                + " N=" + dState + " chunk=" + chunk;
+                + " N=" + dState + " chunk=" + chunk + ioSuffix(ioType);
         int stateSize = batch * nHeads * headDim * dState;
-        try (DeviceBuffer x1 = HostData.upload(device, rows(xbcAll, batch, total, len1, convDim, 0));
-             DeviceBuffer d1 = HostData.upload(device, rows(dtAll, batch, total, len1, nHeads, 0));
-             DeviceBuffer x2 = HostData.upload(device, rows(xbcAll, batch, total, len2, convDim, len1));
-             DeviceBuffer d2 = HostData.upload(device, rows(dtAll, batch, total, len2, nHeads, len1));
+        try (DeviceBuffer x1 = HostData.uploadAs(device, ioType, rows(xbcAll, batch, total, len1, convDim, 0));
+             DeviceBuffer d1 = HostData.uploadAs(device, ioType, rows(dtAll, batch, total, len1, nHeads, 0));
+             DeviceBuffer x2 = HostData.uploadAs(device, ioType, rows(xbcAll, batch, total, len2, convDim, len1));
+             DeviceBuffer d2 = HostData.uploadAs(device, ioType, rows(dtAll, batch, total, len2, nHeads, len1));
              DeviceBuffer bias = HostData.upload(device, dtBias); DeviceBuffer al = HostData.upload(device, aLog);
              DeviceBuffer ds = HostData.upload(device, dSkip);
              DeviceBuffer dt = HostData.poisonedFloats(device, (int) Ssd.dtFloats(batch, total, nHeads));
@@ -154,18 +176,28 @@ public final class SsdSuite {
              DeviceBuffer states = HostData.poisonedFloats(device, (int) ssd.stateFloats(batch, total, nHeads));
              DeviceBuffer scores = HostData.poisonedFloats(device, (int) ssd.scoreFloats(batch, total, nGroups));
              DeviceBuffer state = HostData.poisonedFloats(device, stateSize);
-             DeviceBuffer y1 = HostData.poisonedFloats(device, batch * len1 * dInner);
-             DeviceBuffer y2 = HostData.poisonedFloats(device, batch * len2 * dInner)) {
+             DeviceBuffer y1 = HostData.poisoned(device, ioType, batch * len1 * dInner);
+             DeviceBuffer y2 = HostData.poisoned(device, ioType, batch * len2 * dInner)) {
             ssd.prefill(device.queue(), x1, d1, nHeads, 0, bias, al, ds, 0.0f, INF, dt, cum, states, scores, state, y1,
                     batch, len1, nHeads, nGroups);
             ssd.prefill(device.queue(), x2, d2, nHeads, 0, bias, al, ds, 0.0f, INF, dt, cum, states, scores, state, state, y2,
                     batch, len2, nHeads, nGroups);
             return List.of(
-                    Check.compare("Ssd.prefill y (from a state)", shape,
-                            HostData.downloadFloats(device, y2, batch * len2 * dInner), refY2, BOUND),
+                    yCheck("Ssd.prefill y (from a state)", shape,
+                            HostData.downloadAs(device, ioType, y2, batch * len2 * dInner), refY2, ioType),
                     Check.compare("Ssd.prefill state (from a state)", shape,
                             HostData.downloadFloats(device, state, stateSize), ref.finalState(), BOUND));
         }
+    }
+
+    private static String ioSuffix(int ioType) {
+        return ioType != StorageType.F32 ? " io " + StorageType.name(ioType) : "";
+    }
+
+    /** y against the reference: 1e-5, or for 16-bit storage 2e-5 beyond its rounding (see the class comment). */
+    private static Check yCheck(String kernel, String shape, float[] y, double[] ref, int ioType) {
+        return ioType == StorageType.F32 ? Check.compare(kernel, shape, y, ref, BOUND)
+                : Check.compareRounded(kernel, shape, y, ref, ioType, BOUND);
     }
 
     private float[] gaussian(int n, double sigma) {
