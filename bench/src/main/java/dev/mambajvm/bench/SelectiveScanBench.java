@@ -5,6 +5,7 @@ import dev.mambajvm.backend.DeviceBuffer;
 import dev.mambajvm.backend.Devices;
 import dev.mambajvm.backend.Queue;
 import dev.mambajvm.kernels.mamba.StorageType;
+import dev.mambajvm.kernels.verify.HostData;
 import dev.mambajvm.kernels.scan.SelectiveScan;
 import dev.mambajvm.lang.BFloat16;
 
@@ -108,7 +109,7 @@ public final class SelectiveScanBench {
         float[] xdbl = spread(r, tokens * xdblStride, 1);
         if (Arrays.stream(types).anyMatch(t -> t == StorageType.BF16)) {
             for (float[] a : List.of(u, delta, z, xdbl)) {
-                roundToBf16(a);
+                HostData.round(StorageType.BF16, a);
             }
         }
         float[] bias = uniform(r, dInner, -0.5, 0.5);
@@ -132,11 +133,11 @@ public final class SelectiveScanBench {
         Queue q = device.queue();
         String best = "";
         double bestMs = Double.MAX_VALUE;
-        try (DeviceBuffer du = upload(device, type, u); DeviceBuffer dd = upload(device, type, delta);
-             DeviceBuffer dz = upload(device, type, z); DeviceBuffer dx = upload(device, type, xdbl);
-             DeviceBuffer db = upload(device, StorageType.F32, bias);
-             DeviceBuffer ds = upload(device, StorageType.F32, dSkip);
-             DeviceBuffer da = upload(device, StorageType.F32, aLog);
+        try (DeviceBuffer du = HostData.uploadAs(device, type, u); DeviceBuffer dd = HostData.uploadAs(device, type, delta);
+             DeviceBuffer dz = HostData.uploadAs(device, type, z); DeviceBuffer dx = HostData.uploadAs(device, type, xdbl);
+             DeviceBuffer db = HostData.uploadAs(device, StorageType.F32, bias);
+             DeviceBuffer ds = HostData.uploadAs(device, StorageType.F32, dSkip);
+             DeviceBuffer da = HostData.uploadAs(device, StorageType.F32, aLog);
              DeviceBuffer y = device.allocate(tokens * dInner * StorageType.bytes(type));
              DeviceBuffer state = device.allocate((long) dInner * D_STATE * Float.BYTES)) {
             for (int chunk : new int[]{32, 64, 128, 256}) {
@@ -217,30 +218,6 @@ public final class SelectiveScanBench {
             a[i] = (float) (lo + (hi - lo) * r.nextDouble());
         }
         return a;
-    }
-
-    private static void roundToBf16(float[] a) {
-        for (int i = 0; i < a.length; i++) {
-            a[i] = BFloat16.toFloat(BFloat16.fromFloat(a[i]));
-        }
-    }
-
-    /** a stored as f32, or as bf16 (a holds bf16 values already: the conversion is exact). */
-    private static DeviceBuffer upload(Device device, int type, float[] a) {
-        MemorySegment host;
-        if (type == StorageType.BF16) {
-            short[] s = new short[a.length];
-            for (int i = 0; i < a.length; i++) {
-                s[i] = BFloat16.fromFloat(a[i]);
-            }
-            host = MemorySegment.ofArray(s);
-        } else {
-            host = MemorySegment.ofArray(a);
-        }
-        DeviceBuffer b = device.allocate(host.byteSize());
-        device.queue().upload(host, b);
-        device.queue().finish();
-        return b;
     }
 
     private static float[] download(Device device, int type, DeviceBuffer b, long n) {

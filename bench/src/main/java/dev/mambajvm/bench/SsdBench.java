@@ -5,6 +5,7 @@ import dev.mambajvm.backend.DeviceBuffer;
 import dev.mambajvm.backend.Devices;
 import dev.mambajvm.backend.Queue;
 import dev.mambajvm.kernels.mamba.StorageType;
+import dev.mambajvm.kernels.verify.HostData;
 import dev.mambajvm.kernels.ssd.Ssd;
 import dev.mambajvm.lang.BFloat16;
 
@@ -67,8 +68,8 @@ public final class SsdBench {
             dtRaw[i] = -4 + 3 * r.nextFloat();
         }
         if (Arrays.stream(types).anyMatch(t -> t == StorageType.BF16)) {
-            roundToBf16(xbc);
-            roundToBf16(dtRaw);
+            HostData.round(StorageType.BF16, xbc);
+            HostData.round(StorageType.BF16, dtRaw);
         }
         float[] dtBias = new float[HEADS];
         float[] aLog = new float[HEADS];
@@ -83,10 +84,10 @@ public final class SsdBench {
             Queue q = device.queue();
             for (int type : types) {
                 String name = StorageType.name(type);
-                try (DeviceBuffer dx = upload(device, type, xbc); DeviceBuffer ddt = upload(device, type, dtRaw);
-                     DeviceBuffer db = upload(device, StorageType.F32, dtBias);
-                     DeviceBuffer da = upload(device, StorageType.F32, aLog);
-                     DeviceBuffer ds = upload(device, StorageType.F32, dSkip);
+                try (DeviceBuffer dx = HostData.uploadAs(device, type, xbc); DeviceBuffer ddt = HostData.uploadAs(device, type, dtRaw);
+                     DeviceBuffer db = HostData.uploadAs(device, StorageType.F32, dtBias);
+                     DeviceBuffer da = HostData.uploadAs(device, StorageType.F32, aLog);
+                     DeviceBuffer ds = HostData.uploadAs(device, StorageType.F32, dSkip);
                      DeviceBuffer y = device.allocate((long) seqLen * HEADS * HEAD_DIM * StorageType.bytes(type));
                      DeviceBuffer fin = device.allocate((long) HEADS * HEAD_DIM * D_STATE * Float.BYTES)) {
                     for (int chunk : new int[]{64, 128, 256}) {
@@ -163,29 +164,5 @@ public final class SsdBench {
             throw new IllegalStateException("SSD (" + StorageType.name(type) + ") wrong on " + device.id()
                     + ": relative error " + rel);
         }
-    }
-
-    private static void roundToBf16(float[] a) {
-        for (int i = 0; i < a.length; i++) {
-            a[i] = BFloat16.toFloat(BFloat16.fromFloat(a[i]));
-        }
-    }
-
-    /** a stored as f32, or as bf16 (a holds bf16 values already: the conversion is exact). */
-    private static DeviceBuffer upload(Device device, int type, float[] a) {
-        MemorySegment host;
-        if (type == StorageType.BF16) {
-            short[] s = new short[a.length];
-            for (int i = 0; i < a.length; i++) {
-                s[i] = BFloat16.fromFloat(a[i]);
-            }
-            host = MemorySegment.ofArray(s);
-        } else {
-            host = MemorySegment.ofArray(a);
-        }
-        DeviceBuffer b = device.allocate(host.byteSize());
-        device.queue().upload(host, b);
-        device.queue().finish();
-        return b;
     }
 }

@@ -10,9 +10,9 @@ import java.util.Random;
 /**
  * Moving test data between Java arrays and device buffers. Outputs start poisoned (NaN, or a bit
  * pattern for 16-bit and integer data) so an element the kernel forgot to write fails the check
- * instead of passing as a zero.
+ * instead of passing as a zero. The benchmarks use it too.
  */
-final class HostData {
+public final class HostData {
     static final short HALF_POISON = (short) 0x7E00;   // a float16 NaN
     static final short BF16_POISON = (short) 0x7FC1;   // a bfloat16 NaN
 
@@ -74,16 +74,21 @@ final class HostData {
 
     /** Values rounded to a storage type (mamba.StorageType code 0 f32, 1 f16, 2 bf16), as the kernel will read them. */
     static float[] roundTo(int type, float[] a) {
-        float[] r = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            r[i] = type == 1 ? Float.float16ToFloat(Float.floatToFloat16(a[i]))
-                    : type == 2 ? BFloat16.toFloat(BFloat16.fromFloat(a[i])) : a[i];
-        }
+        float[] r = a.clone();
+        round(type, r);
         return r;
     }
 
-    /** Uploads values stored as the given type (0 f32, 1 f16, 2 bf16). */
-    static DeviceBuffer uploadAs(Device d, int type, float[] a) {
+    /** As {@link #roundTo}, in place. */
+    public static void round(int type, float[] a) {
+        for (int i = 0; i < a.length; i++) {
+            a[i] = type == 1 ? Float.float16ToFloat(Float.floatToFloat16(a[i]))
+                    : type == 2 ? BFloat16.toFloat(BFloat16.fromFloat(a[i])) : a[i];
+        }
+    }
+
+    /** Uploads values stored as the given type (0 f32, 1 f16, 2 bf16); waits for the copy. */
+    public static DeviceBuffer uploadAs(Device d, int type, float[] a) {
         return type == 1 ? upload(d, toHalf(a)) : type == 2 ? upload(d, toBf16(a)) : upload(d, a);
     }
 
