@@ -10,7 +10,7 @@ import dev.mambajvm.kernels.mamba.CausalConv1d;
 import dev.mambajvm.kernels.mamba.MatVec;
 import dev.mambajvm.kernels.mamba.RmsNorm;
 import dev.mambajvm.kernels.mamba.StorageType;
-import dev.mambajvm.kernels.scan.SelectiveScanKernels;
+import dev.mambajvm.kernels.scan.SelectiveScan;
 import dev.mambajvm.lang.BFloat16;
 import dev.mambajvm.lang.spec.KernelSpec;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -61,11 +61,13 @@ public class KernelBenchmarks {
     private DeviceBuffer ssmState;   // (dInner, dState)
     private DeviceBuffer aLog;       // (dInner, dState)
     private DeviceBuffer xdbl;       // (dtRank + 2·dState)
+    private DeviceBuffer dtProj;     // (dInner, dtRank) bf16
+    private DeviceBuffer dtBias;     // (dInner)
     private DeviceBuffer y;          // (dInner)
     private CompiledKernel matvec;
     private CompiledKernel rmsNorm;
     private CompiledKernel convStep;
-    private CompiledKernel scanStep;
+    private SelectiveScan scan;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -88,13 +90,19 @@ public class KernelBenchmarks {
         ssmState = floats(r, D_INNER * D_STATE, 1);
         aLog = floats(r, D_INNER * D_STATE, 1);
         xdbl = floats(r, HIDDEN / 16 + 2 * D_STATE, 1);
+        short[] dtw = new short[D_INNER * (HIDDEN / 16)];
+        for (int i = 0; i < dtw.length; i++) {
+            dtw[i] = BFloat16.fromFloat((float) ((r.nextDouble() * 2 - 1) / Math.sqrt(HIDDEN / 16.0)));
+        }
+        dtProj = upload(MemorySegment.ofArray(dtw));
+        dtBias = floats(r, D_INNER, 1);
         y = device.allocate(4L * 2 * D_INNER);
         matvec = device.compile(KernelSpec.load(MatVec.class, "matvec"),
                 Map.of("wType", StorageType.BF16, "groupSize", 1, "unroll", 4, "batchTile", 1));
         rmsNorm = device.compile(KernelSpec.load(RmsNorm.class, "rmsNorm"),
                 Map.of("hiddenType", StorageType.F32, "groupSize", 1));
         convStep = device.compile(KernelSpec.load(CausalConv1d.class, "convDecodeStep"), Map.of("width", WIDTH));
-        scanStep = device.compile(KernelSpec.load(SelectiveScanKernels.class, "stateUpdate"), Map.of("dState", D_STATE));
+        scan = new SelectiveScan(device, D_STATE, 64);
     }
 
     @TearDown(Level.Trial)
@@ -121,11 +129,12 @@ public class KernelBenchmarks {
                 convOut, D_INNER, D_INNER, 0, 1);
     }
 
-    /** Selective-scan decode step: dInner channels of dState states, gated by z. */
+    /** Selective-scan decode step: delta = dt_proj(dt) + bias, then dInner channels of dState states, gated by z. */
     @Benchmark
     public void selectiveScanStep() {
         int dtRank = HIDDEN / 16;
-        q.launch(scanStep, WorkerGrid.covering1D(D_INNER, 128), convOut, xz, xz, aLog, xdbl, dtRank + 2 * D_STATE,
+        int stride = dtRank + 2 * D_STATE;
+        scan.step(q, convOut, xdbl, stride, dtRank, dtProj, StorageType.BF16, dtBias, aLog, xdbl, stride,
                 dtRank, dtRank + D_STATE, xz, 2 * D_INNER, D_INNER, convOut, ssmState, y, 1, D_INNER);
     }
 
