@@ -44,67 +44,57 @@ final class ModelKernels {
     static final int SCAN_CHUNK = 64;
 
     private final Device device;
-    private final Queue queue;
     /** Where the helpers launch: the queue, or a sequence being recorded. */
     private final LaunchTarget q;
     private final Map<String, CompiledKernel> compiled;
     private final int convWidth;
     final SelectiveScan scan;   // Mamba-1, null for Mamba-2
     final Ssd ssd;              // Mamba-2, null for Mamba-1
-    // Group sizes of the kernels that reduce or tile in local memory. GPU/OpenCL: the sizes the
-    // kernels were tuned for (docs/kernels.md). JVM backend: one item per group (the GEMM's 8x8
-    // tile is one item's 8x8 registers), which the JVM backend runs as a plain loop; a larger group
-    // with barriers runs each item as a virtual thread meeting at a phaser, many times slower. The
-    // kernels and their results are the same.
-    private final int normGroup;
-    private final int segmentNormGroup;
-    private final int argmaxGroup;
-    private final int matvecGroup;
-    private final int tile;   // tileM = tileN
-    private final int reg;    // regM = regN
+    private final Groups groups;
+
+    /**
+     * Group sizes of the kernels that reduce or tile in local memory. GPU/OpenCL: the sizes the
+     * kernels were tuned for (docs/kernels.md). JVM backend: one item per group (the GEMM's 8x8
+     * tile is one item's 8x8 registers), which the JVM backend runs as a plain loop; a larger group
+     * with barriers runs each item as a virtual thread meeting at a phaser, many times slower. The
+     * kernels and their results are the same.
+     *
+     * @param segmentNorm Falcon-Mamba's norms: the segments are short (dtRank ≤ 256, dState)
+     * @param tile        tileM = tileN of the GEMM
+     * @param reg         regM = regN of the GEMM
+     */
+    private record Groups(int norm, int segmentNorm, int argmax, int matvec, int tile, int reg) {
+        static Groups of(Device device) {
+            return device.kind() == BackendKind.JVM ? new Groups(1, 1, 1, 1, 8, 8) : new Groups(256, 32, 256, 128, 64, 4);
+        }
+    }
 
     ModelKernels(Device device, MambaConfig c) {
+        this(device, device.queue(), new HashMap<>(), c.convKernel(),
+                c.isMamba2() ? null : new SelectiveScan(device, c.stateSize(), SCAN_CHUNK),
+                c.isMamba2() ? new Ssd(device, c.headDim(), c.stateSize(), c.chunkSize()) : null,
+                Groups.of(device));
+    }
+
+    private ModelKernels(Device device, LaunchTarget q, Map<String, CompiledKernel> compiled, int convWidth,
+                         SelectiveScan scan, Ssd ssd, Groups groups) {
         this.device = device;
-        this.queue = device.queue();
-        this.q = queue;
-        this.compiled = new HashMap<>();
-        this.convWidth = c.convKernel();
-        this.scan = c.isMamba2() ? null : new SelectiveScan(device, c.stateSize(), SCAN_CHUNK);
-        this.ssd = c.isMamba2() ? new Ssd(device, c.headDim(), c.stateSize(), c.chunkSize()) : null;
-        boolean jvm = device.kind() == BackendKind.JVM;
-        normGroup = jvm ? 1 : 256;
-        segmentNormGroup = jvm ? 1 : 32;   // the segments are short: dtRank (≤ 256) and dState
-        argmaxGroup = jvm ? 1 : 256;
-        matvecGroup = jvm ? 1 : 128;
-        tile = jvm ? 8 : 64;
-        reg = jvm ? 8 : 4;
+        this.q = q;
+        this.compiled = compiled;
+        this.convWidth = convWidth;
+        this.scan = scan;
+        this.ssd = ssd;
+        this.groups = groups;
     }
 
-    /** The same kernels (and compiled cache), launching into {@code target}. */
-    private ModelKernels(ModelKernels k, LaunchTarget target) {
-        this.device = k.device;
-        this.queue = k.queue;
-        this.q = target;
-        this.compiled = k.compiled;
-        this.convWidth = k.convWidth;
-        this.scan = k.scan;
-        this.ssd = k.ssd;
-        this.normGroup = k.normGroup;
-        this.segmentNormGroup = k.segmentNormGroup;
-        this.argmaxGroup = k.argmaxGroup;
-        this.matvecGroup = k.matvecGroup;
-        this.tile = k.tile;
-        this.reg = k.reg;
-    }
-
-    /** These kernels launching into {@code target} (a launch sequence to record into, say). */
+    /** These kernels (and their compiled cache) launching into {@code target} (a launch sequence to record into, say). */
     ModelKernels into(LaunchTarget target) {
-        return new ModelKernels(this, target);
+        return new ModelKernels(device, target, compiled, convWidth, scan, ssd, groups);
     }
 
     /** The device's queue: uploads, downloads and waits (launches go to {@link #target()}). */
     Queue queue() {
-        return queue;
+        return device.queue();
     }
 
     /** Where this instance's helpers launch (for the scan and SSD hosts, which take it as an argument). */
@@ -127,8 +117,8 @@ final class ModelKernels {
     /** out (rows, d) = rmsnorm(x) · weight, x = hidden or the residual per {@code mode} (RmsNorm.*_RESIDUAL). */
     void rmsNorm(DeviceBuffer hidden, DeviceBuffer residual, DeviceBuffer weight, DeviceBuffer out,
                  int rows, int d, float eps, int mode) {
-        q.launch(kernel(RmsNorm.class, "rmsNorm", Map.of("hiddenType", StorageType.F32, "groupSize", normGroup)),
-                WorkerGrid.of1D((long) rows * normGroup, normGroup),
+        q.launch(kernel(RmsNorm.class, "rmsNorm", Map.of("hiddenType", StorageType.F32, "groupSize", groups.norm())),
+                WorkerGrid.of1D((long) rows * groups.norm(), groups.norm()),
                 hidden, hidden, hidden, residual, weight, out, d, eps, mode);
     }
 
@@ -138,8 +128,8 @@ final class ModelKernels {
      */
     void gatedRmsNorm(DeviceBuffer y, DeviceBuffer z, DeviceBuffer weight, DeviceBuffer out,
                       int rows, int dInner, int groupWidth, float eps) {
-        q.launch(kernel(RmsNorm.class, "gatedRmsNorm", Map.of("groupSize", normGroup)),
-                WorkerGrid.of1D((long) rows * (dInner / groupWidth) * normGroup, normGroup),
+        q.launch(kernel(RmsNorm.class, "gatedRmsNorm", Map.of("groupSize", groups.norm())),
+                WorkerGrid.of1D((long) rows * (dInner / groupWidth) * groups.norm(), groups.norm()),
                 y, z, weight, out, dInner, groupWidth, eps);
     }
 
@@ -149,8 +139,8 @@ final class ModelKernels {
      * v / sqrt(mean(v²) + eps).
      */
     void segmentRmsNorm(DeviceBuffer x, int rowStride, int firstWidth, int width, int segments, int rows, float eps) {
-        q.launch(kernel(RmsNorm.class, "segmentRmsNorm", Map.of("groupSize", segmentNormGroup)),
-                WorkerGrid.of1D((long) rows * segments * segmentNormGroup, segmentNormGroup),
+        q.launch(kernel(RmsNorm.class, "segmentRmsNorm", Map.of("groupSize", groups.segmentNorm())),
+                WorkerGrid.of1D((long) rows * segments * groups.segmentNorm(), groups.segmentNorm()),
                 x, rowStride, firstWidth, width, segments, eps);
     }
 
@@ -166,6 +156,7 @@ final class ModelKernels {
 
     /** c (m, w.rows) = a (m, w.cols) · wᵀ; row i of a starts at a[i · aStride]. Prefill (GEMM). */
     void linear(DeviceBuffer a, int aStride, Matrix w, DeviceBuffer c, int m) {
+        int tile = groups.tile(), reg = groups.reg();
         q.launch(kernel(Linear.class, "linear", Map.of("wType", w.type(), "tileM", tile, "tileN", tile,
                         "tileK", TILE_K, "regM", reg, "regN", reg)),
                 WorkerGrid.of2D((long) Math.ceilDiv(w.rows(), tile) * (tile / reg),
@@ -175,10 +166,10 @@ final class ModelKernels {
 
     /** y (batch, w.rows) = x (batch, w.cols) · wᵀ; row b of x starts at x[b · xStride]. Decode (GEMV). */
     void matvec(Matrix w, DeviceBuffer x, int xStride, DeviceBuffer y, int batch) {
-        int batchTile = batch >= 4 && matvecGroup >= 4 ? 4 : 1;
-        q.launch(kernel(MatVec.class, "matvec", Map.of("wType", w.type(), "groupSize", matvecGroup,
+        int batchTile = batch >= 4 && groups.matvec() >= 4 ? 4 : 1;
+        q.launch(kernel(MatVec.class, "matvec", Map.of("wType", w.type(), "groupSize", groups.matvec(),
                         "unroll", MATVEC_UNROLL, "batchTile", batchTile)),
-                WorkerGrid.of2D((long) w.rows() * matvecGroup, Math.ceilDiv(batch, batchTile), matvecGroup, 1),
+                WorkerGrid.of2D((long) w.rows() * groups.matvec(), Math.ceilDiv(batch, batchTile), groups.matvec(), 1),
                 w.buffer(), w.buffer(), w.buffer(), x, xStride, y, w.rows(), w.cols(), batch, 0);
     }
 
@@ -206,7 +197,7 @@ final class ModelKernels {
 
     /** out (rows) int32 = argmax of each row of logits (rows, vocab), ties to the lowest index. */
     void argmax(DeviceBuffer logits, DeviceBuffer out, int rows, int vocab) {
-        q.launch(kernel(Sampling.class, "argmax", Map.of("groupSize", argmaxGroup)),
-                WorkerGrid.of1D((long) rows * argmaxGroup, argmaxGroup), logits, out, vocab);
+        q.launch(kernel(Sampling.class, "argmax", Map.of("groupSize", groups.argmax())),
+                WorkerGrid.of1D((long) rows * groups.argmax(), groups.argmax()), logits, out, vocab);
     }
 }
