@@ -175,17 +175,11 @@ final class ModelMeasurement {
                 TimingEvent end = q.record();
                 q.finish();
                 double ms = end.millisSince(start) / steps;
-                long minBytes = Roofline.decodeMinBytes(model.weightBytes(), stateBytes, batch);
-                double flops = Roofline.decodeFlops(c, batch);
-                double roofMs = Roofline.millis(minBytes, flops, roofs.copyBytesPerSecond(), roofs.flopsPerSecond());
                 d.put("msPerStep", ms);
                 d.put("tokensPerSecond", batch * 1e3 / ms);
                 d.put("steps", steps);
-                d.put("minBytes", minBytes);
-                d.put("flops", flops);
-                d.put("rooflineMs", roofMs);
-                d.put("ofRoofline", Roofline.fraction(roofMs, ms));
-                d.put("peakBytes", device.peakAllocatedBytes());
+                double roofMs = putRoofline(d, Roofline.decodeMinBytes(model.weightBytes(), stateBytes, batch),
+                        Roofline.decodeFlops(c, batch), ms);
                 log.accept(String.format(Locale.ROOT, "  decode batch %-3d %8.3f ms/step %9.1f tok/s  %5.1f%% of roofline (%d steps)",
                         batch, ms, batch * 1e3 / ms, 100 * roofMs / ms, steps));
                 return d;
@@ -254,17 +248,11 @@ final class ModelMeasurement {
             }
             Arrays.sort(ms);
             double median = ms[repeats / 2];
-            long minBytes = Roofline.prefillMinBytes(model.weightBytes(), stateBytes);
-            double flops = Roofline.prefillFlops(c, length);
-            double roofMs = Roofline.millis(minBytes, flops, roofs.copyBytesPerSecond(), roofs.flopsPerSecond());
             p.put("ms", median);
             p.put("tokensPerSecond", length * 1e3 / median);
             p.put("repeats", repeats);
-            p.put("minBytes", minBytes);
-            p.put("flops", flops);
-            p.put("rooflineMs", roofMs);
-            p.put("ofRoofline", Roofline.fraction(roofMs, median));
-            p.put("peakBytes", device.peakAllocatedBytes());
+            double roofMs = putRoofline(p, Roofline.prefillMinBytes(model.weightBytes(), stateBytes),
+                    Roofline.prefillFlops(c, length), median);
             log.accept(String.format(Locale.ROOT, "  prefill %6d tokens %10.2f ms %10.0f tok/s  %5.1f%% of roofline, peak %.0f MiB",
                     length, median, length * 1e3 / median, 100 * roofMs / median, device.peakAllocatedBytes() / 1048576.0));
             return p;
@@ -294,5 +282,20 @@ final class ModelMeasurement {
     static String oneLine(Throwable e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
         return m.lines().findFirst().orElse(m);
+    }
+
+    /**
+     * Adds a measurement's roofline to its record: the minimum bytes and flops, the time they take at
+     * the device's roofs, the fraction of it the measured {@code ms} reached, and the phase's peak
+     * device memory. Returns the roofline time.
+     */
+    private double putRoofline(Map<String, Object> m, long minBytes, double flops, double ms) {
+        double roofMs = Roofline.millis(minBytes, flops, roofs.copyBytesPerSecond(), roofs.flopsPerSecond());
+        m.put("minBytes", minBytes);
+        m.put("flops", flops);
+        m.put("rooflineMs", roofMs);
+        m.put("ofRoofline", Roofline.fraction(roofMs, ms));
+        m.put("peakBytes", device.peakAllocatedBytes());
+        return roofMs;
     }
 }
