@@ -25,6 +25,7 @@ What it does, every step seeded and deterministic:
     engine's test is checked against.
 """
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -346,6 +347,12 @@ def main():
     }
     with open(os.path.join(a.out, "training-report.json"), "w") as f:
         json.dump(report, f, indent=2)
+    # What mamba-cli's DefaultModel reads at every start instead of the files: "sha256  size  name".
+    with open(os.path.join(a.out, "MANIFEST"), "w") as f:
+        for name in ["config.json", "generation_config.json", "model.safetensors", "tokenizer.json",
+                     "training-report.json"]:
+            data = open(os.path.join(a.out, name), "rb").read()
+            f.write(f"{hashlib.sha256(data).hexdigest()}  {len(data)}  {name}\n")
     print(json.dumps(report, indent=2))
 
 

@@ -5,13 +5,14 @@ import dev.mambajvm.backend.UserCache;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,10 +22,15 @@ import java.util.Map;
  * {@code tools/train_default_model.py}; its training-report.json travels with it.
  *
  * <p>The safetensors reader maps files, so the resources are copied once into
- * {@code ${XDG_CACHE_HOME:-~/.cache}/mamba-jvm/default-model/<sha256 of the files>/}: written into a
- * temporary folder beside it, then renamed into place, so a folder that exists is complete (two
- * processes racing both succeed; one rename wins). A jar with other files gets another folder.
- * Where no cache folder can be written, a temporary folder (deleted at exit) is used instead.
+ * {@code ${XDG_CACHE_HOME:-~/.cache}/mamba-jvm/default-model/<key>/}: written into a temporary
+ * folder beside it, then renamed into place, so a folder that exists is complete (two processes
+ * racing both succeed; one rename wins). Where no cache folder can be written, a temporary folder
+ * (deleted at exit) is used instead.
+ *
+ * <p>The resource {@code MANIFEST} lists each file as {@code sha256  size  name} (the training
+ * script writes it; the shipped one was made with sha256sum and stat). A run reads only the manifest: the key is its
+ * SHA-256, so a jar with other files gets another folder, and a cached copy is checked by size.
+ * The files themselves are read, and checked against their SHA-256, only when they are copied out.
  */
 final class DefaultModel {
     /** The name --help and --verbose show. */
@@ -34,30 +40,35 @@ final class DefaultModel {
             "tokenizer.json", "training-report.json");
     static final String RESOURCES = "default-model/";
 
+    /** One line of the manifest. */
+    record Entry(String sha256, long size, String name) {
+    }
+
     private DefaultModel() {
     }
 
     /** The folder holding the default model's files, extracted on first use. */
     static Path directory(Map<String, String> env) {
-        Map<String, byte[]> files = read();
-        String key = HexFormat.of().formatHex(digest(files)).substring(0, 16);
+        byte[] manifest = resource("MANIFEST");
+        List<Entry> entries = parse(manifest);
+        String key = HexFormat.of().formatHex(sha256(manifest)).substring(0, 16);
         Path cache = cacheRoot(env);
         if (cache != null) {
             Path dir = cache.resolve(key);
-            if (isComplete(dir, files)) {
+            if (isComplete(dir, entries)) {
                 return dir;
             }
             try {
-                return extract(files, dir);
+                return extract(entries, dir);
             } catch (IOException e) {
                 // not writable (read-only home, full disk): fall through to a temporary copy
             }
         }
         try {
             Path tmp = Files.createTempDirectory("mamba-jvm-default-model-");
-            write(files, tmp);
-            for (String f : FILES) {
-                tmp.resolve(f).toFile().deleteOnExit();
+            write(entries, tmp);
+            for (Entry e : entries) {
+                tmp.resolve(e.name()).toFile().deleteOnExit();
             }
             tmp.toFile().deleteOnExit();
             return tmp;
@@ -71,43 +82,50 @@ final class DefaultModel {
         return UserCache.directory(env, "default-model").orElse(null);
     }
 
-    /** The files' bytes, from the jar (or the classes folder in a build). */
-    private static Map<String, byte[]> read() {
-        Map<String, byte[]> files = new LinkedHashMap<>();
-        for (String f : FILES) {
-            try (InputStream in = DefaultModel.class.getResourceAsStream(RESOURCES + f)) {
-                if (in == null) {
-                    throw new IllegalStateException("this mamba-cli build has no embedded default model (resource "
-                            + RESOURCES + f + " missing): give --model");
-                }
-                files.put(f, in.readAllBytes());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the embedded default model's " + f + ": " + e.getMessage(), e);
+    /** The manifest's lines, which must name exactly {@link #FILES}. */
+    static List<Entry> parse(byte[] manifest) {
+        List<Entry> entries = new ArrayList<>();
+        for (String line : new String(manifest, StandardCharsets.UTF_8).strip().split("\n")) {
+            String[] f = line.strip().split("\\s+");
+            if (f.length != 3) {
+                throw new IllegalStateException("embedded default model: bad MANIFEST line '" + line + "'");
             }
+            entries.add(new Entry(f[0], Long.parseLong(f[1]), f[2]));
         }
-        return files;
+        if (!entries.stream().map(Entry::name).toList().equals(FILES)) {
+            throw new IllegalStateException("embedded default model: MANIFEST names " + entries.stream().map(Entry::name).toList()
+                    + ", expected " + FILES);
+        }
+        return entries;
     }
 
-    private static byte[] digest(Map<String, byte[]> files) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            for (Map.Entry<String, byte[]> e : files.entrySet()) {
-                md.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                md.update((byte) 0);
-                md.update(e.getValue());
+    /** A resource of the model, from the jar (or the classes folder in a build). */
+    static byte[] resource(String name) {
+        try (InputStream in = DefaultModel.class.getResourceAsStream(RESOURCES + name)) {
+            if (in == null) {
+                throw new IllegalStateException("this mamba-cli build has no embedded default model (resource "
+                        + RESOURCES + name + " missing): give --model");
             }
-            return md.digest();
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the embedded default model's " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this Java runtime", e);
         }
     }
 
     /** The folder exists and every file has its size: it was renamed into place whole. */
-    private static boolean isComplete(Path dir, Map<String, byte[]> files) {
+    private static boolean isComplete(Path dir, List<Entry> entries) {
         try {
-            for (Map.Entry<String, byte[]> e : files.entrySet()) {
-                Path p = dir.resolve(e.getKey());
-                if (!Files.isRegularFile(p) || Files.size(p) != e.getValue().length) {
+            for (Entry e : entries) {
+                Path p = dir.resolve(e.name());
+                if (!Files.isRegularFile(p) || Files.size(p) != e.size()) {
                     return false;
                 }
             }
@@ -117,18 +135,18 @@ final class DefaultModel {
         }
     }
 
-    private static Path extract(Map<String, byte[]> files, Path dir) throws IOException {
+    private static Path extract(List<Entry> entries, Path dir) throws IOException {
         Files.createDirectories(dir.getParent());
         Path tmp = Files.createTempDirectory(dir.getParent(), dir.getFileName() + ".tmp-");
         try {
-            write(files, tmp);
+            write(entries, tmp);
             if (Files.exists(dir)) {
                 deleteTree(dir);   // a broken copy (a file changed or cut by hand): replace it
             }
             try {
                 Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {
-                if (!isComplete(dir, files)) {   // unless another process renamed its copy first
+                if (!isComplete(dir, entries)) {   // unless another process renamed its copy first
                     throw e;
                 }
             }
@@ -138,9 +156,17 @@ final class DefaultModel {
         }
     }
 
-    private static void write(Map<String, byte[]> files, Path dir) throws IOException {
-        for (Map.Entry<String, byte[]> e : files.entrySet()) {
-            Files.write(dir.resolve(e.getKey()), e.getValue());
+    /** Writes each file into {@code dir}, after checking it against its manifest line. */
+    private static void write(List<Entry> entries, Path dir) throws IOException {
+        for (Entry e : entries) {
+            byte[] bytes = resource(e.name());
+            String sha = HexFormat.of().formatHex(sha256(bytes));
+            if (bytes.length != e.size() || !sha.equals(e.sha256())) {
+                throw new IllegalStateException("embedded default model: " + e.name() + " is " + bytes.length
+                        + " bytes with SHA-256 " + sha + ", but MANIFEST says " + e.size() + " bytes, " + e.sha256()
+                        + " (a damaged jar, or a model replaced without its MANIFEST)");
+            }
+            Files.write(dir.resolve(e.name()), bytes);
         }
     }
 

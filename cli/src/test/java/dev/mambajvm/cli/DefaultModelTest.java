@@ -3,7 +3,6 @@ package dev.mambajvm.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -33,10 +32,8 @@ class DefaultModelTest {
         return HubModelCommandsTest.run(env(), args);
     }
 
-    static byte[] resource(String file) throws Exception {
-        try (InputStream in = DefaultModel.class.getResourceAsStream(DefaultModel.RESOURCES + file)) {
-            return in.readAllBytes();
-        }
+    static byte[] resource(String file) {
+        return DefaultModel.resource(file);
     }
 
     @SuppressWarnings("unchecked")
