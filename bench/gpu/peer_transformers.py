@@ -23,6 +23,7 @@ import platform
 import re
 import sys
 import time
+import traceback
 
 SCHEMA = "mamba-jvm-model-bench/1"
 
@@ -143,21 +144,42 @@ def measure(torch, name, dtype, dtype_bytes, args, bw, fps, deadline, log):
     def ids(batch, length):
         return torch.randint(0, s["vocab"] - 3, (batch, length), device="cuda", generator=gen)
 
+    # transformers' torch fallback for the scan can hand float32 to a bf16 Linear ("expected mat1 and
+    # mat2 to have the same dtype"); then the model runs under autocast to the weights' dtype, and the
+    # JSON says so.
+    autocast = [False]
+
+    def amp():
+        return torch.autocast("cuda", dtype=dtype, enabled=autocast[0])
+
     def generate(prompt, new):
-        with torch.inference_mode():
+        with torch.inference_mode(), amp():
             return model.generate(prompt, attention_mask=torch.ones_like(prompt), max_new_tokens=new, min_new_tokens=new,
                                   do_sample=False, use_cache=True)
 
     def prefill(prompt):
-        with torch.inference_mode():
+        with torch.inference_mode(), amp():
             h = model.backbone(input_ids=prompt, use_cache=False).last_hidden_state
             return model.lm_head(h[:, -1]).argmax(-1)
 
-    try:
+    def warm_up():
         t1 = time.time()
         generate(ids(1, 16), 4)
-        warm_prefill_ms = timed(torch, lambda: prefill(ids(1, 16)))
+        ms = timed(torch, lambda: prefill(ids(1, 16)))
         log(f"  warm-up {time.time() - t1:.1f} s")
+        return ms
+
+    try:
+        try:
+            warm_prefill_ms = warm_up()
+        except RuntimeError as e:
+            if "same dtype" not in str(e):
+                raise
+            traceback.print_exc()
+            autocast[0] = True
+            out["notes"].append(f"run under torch.autocast({dtype}): without it, {one_line(e)}")
+            log(f"  {one_line(e)}; again under torch.autocast")
+            warm_prefill_ms = warm_up()
     except Exception as e:  # noqa: BLE001
         out["notes"].append("warm-up failed: " + one_line(e))
         del model
