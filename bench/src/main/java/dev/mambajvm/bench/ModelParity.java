@@ -42,6 +42,7 @@ public final class ModelParity {
         int[] prompt = ints((List<?>) golden.get("greedy_prompt"));
         int[] continuation = ints((List<?>) golden.get("greedy_continuation"));
         boolean ok = true;
+        System.out.println("== " + dir.getFileName());
         for (int a = 1; a < args.length; a++) {
             try (Device device = Devices.open(args[a]); MambaModel model = MambaModel.load(device, dir);
                  ModelState state = model.newState(ids.length)) {

@@ -39,6 +39,9 @@ final class ModelKernels {
     private static final int EMBED_LOCAL = 64;
     private static final int BIAS_LOCAL = 64;
     private static final int MATVEC_UNROLL = 4;
+    private static final int ROWS_PER_GROUP = 4;
+    private static final int THREADS_PER_ROW = 64;
+    private static final boolean GENERIC_MATVEC = Boolean.getBoolean("mamba.genericMatvec");
     private static final int TILE_K = 16;
     /** Tokens per chunk of the prefill scan (SelectiveScan). */
     static final int SCAN_CHUNK = 64;
@@ -164,8 +167,21 @@ final class ModelKernels {
                 a, aStride, w.buffer(), w.buffer(), w.buffer(), c, m, w.rows(), w.cols());
     }
 
-    /** y (batch, w.rows) = x (batch, w.cols) · wᵀ; row b of x starts at x[b · xStride]. Decode (GEMV). */
+    /**
+     * y (batch, w.rows) = x (batch, w.cols) · wᵀ; row b of x starts at x[b · xStride]. Decode (GEMV).
+     * One sequence with bf16 weights (the common decode) takes {@code MatVec.matvecBf16Rows}: 8-byte
+     * weight loads, {@value #ROWS_PER_GROUP} rows of {@value #THREADS_PER_ROW} items per group (close
+     * to the best of both mamba-2.8b shapes on CUDA and OpenCL, docs/performance.md); batches take
+     * the generic kernel, which reuses each weight for 4 sequences from registers. The system
+     * property {@code mamba.genericMatvec=true} forces the generic kernel (A/B runs of the benchmarks).
+     */
     void matvec(Matrix w, DeviceBuffer x, int xStride, DeviceBuffer y, int batch) {
+        if (batch == 1 && w.type() == StorageType.BF16 && w.cols() % 4 == 0 && groups.matvec() > 1 && !GENERIC_MATVEC) {
+            q.launch(kernel(MatVec.class, "matvecBf16Rows", Map.of("rowsPerGroup", ROWS_PER_GROUP,
+                            "threadsPerRow", THREADS_PER_ROW, "unroll", MATVEC_UNROLL)),
+                    MatVec.rowsGrid(w.rows(), ROWS_PER_GROUP, THREADS_PER_ROW, 0), w.buffer(), x, y, w.rows(), w.cols(), 0);
+            return;
+        }
         int batchTile = batch >= 4 && groups.matvec() >= 4 ? 4 : 1;
         q.launch(kernel(MatVec.class, "matvec", Map.of("wType", w.type(), "groupSize", groups.matvec(),
                         "unroll", MATVEC_UNROLL, "batchTile", batchTile)),

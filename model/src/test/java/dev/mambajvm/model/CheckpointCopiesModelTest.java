@@ -22,6 +22,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,6 +105,34 @@ class CheckpointCopiesModelTest {
                     fixture, device, b, err, vsGolden);
             assertTrue(err <= 1e-5, fixture + " " + device + " row " + b + ": bf16 vs rounded float32 " + err);
             assertTrue(vsGolden <= BF16_VS_FLOAT64, fixture + " " + device + " row " + b + ": vs golden " + vsGolden);
+        }
+    }
+
+    /**
+     * One sequence decoding bf16 weights takes its own GEMV kernel on a GPU/OpenCL device
+     * ({@code MatVec.matvecBf16Rows}, packed 8-byte loads, ModelKernels.matvec): the decode step's
+     * logits, token by token after a prefill, equal the bf16-rounded float32 copy's (the generic
+     * kernel) to float32 rounding of a different summation order.
+     */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void bf16CopyDecodesAsBf16RoundedWeights(String fixture, String device) throws Exception {
+        int[] ids = Golden.read(MambaModelTest.fixture(fixture)).inputIds()[0];
+        int prompt = 5;
+        try (MambaModel bf16 = MambaModel.load(devices.get(device), tmp.resolve(fixture + "-bf16"));
+             MambaModel rounded = MambaModel.load(devices.get(device), tmp.resolve(fixture + "-bf16-as-f32"));
+             ModelState s1 = bf16.newState(1); ModelState s2 = rounded.newState(1)) {
+            bf16.prefill(s1, 0, new int[][]{Arrays.copyOf(ids, prompt)});
+            rounded.prefill(s2, 0, new int[][]{Arrays.copyOf(ids, prompt)});
+            double worst = 0;
+            for (int t = prompt; t < ids.length; t++) {
+                float[] a = bf16.decode(s1, new int[]{ids[t]})[0];
+                float[] b = rounded.decode(s2, new int[]{ids[t]})[0];
+                worst = Math.max(worst, relError(new float[][]{a}, new float[][]{b}));
+            }
+            System.out.printf("%s %s: %d decode steps, bf16 vs bf16-rounded float32, worst %.3e%n",
+                    fixture, device, ids.length - prompt, worst);
+            assertTrue(worst <= 1e-5, fixture + " " + device + ": decode, bf16 vs rounded float32 " + worst);
         }
     }
 

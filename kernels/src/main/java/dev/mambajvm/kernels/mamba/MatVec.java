@@ -1,5 +1,6 @@
 package dev.mambajvm.kernels.mamba;
 
+import dev.mambajvm.backend.WorkerGrid;
 import dev.mambajvm.lang.BFloat16Array;
 import dev.mambajvm.lang.Constant;
 import dev.mambajvm.lang.FloatArray;
@@ -23,6 +24,19 @@ import dev.mambajvm.lang.LongArray;
  */
 public final class MatVec {
     private MatVec() {
+    }
+
+    /**
+     * The launch of {@link #matvecBf16Rows}: one group per block of {@code rowsPerGroup} rows, or
+     * at most {@code maxGroups} groups (0: no cap) that then loop over the blocks.
+     */
+    public static WorkerGrid rowsGrid(int rows, int rowsPerGroup, int threadsPerRow, int maxGroups) {
+        long groups = Math.ceilDiv(rows, rowsPerGroup);
+        if (maxGroups > 0) {
+            groups = Math.min(groups, maxGroups);
+        }
+        int local = rowsPerGroup * threadsPerRow;
+        return WorkerGrid.of1D(groups * local, local);
     }
 
     /**
@@ -98,8 +112,10 @@ public final class MatVec {
      *       8-step reduction than in loading a 5 KB row.</li>
      * </ul>
      * Each item issues {@code unroll} 8-byte loads before using any (bytes in flight). x is float32
-     * and re-read from cache. 1-D launch: global ceil(rows / rowsPerGroup)·rowsPerGroup·threadsPerRow,
-     * local rowsPerGroup·threadsPerRow (threadsPerRow a power of two).
+     * and re-read from cache. 1-D launch: local rowsPerGroup·threadsPerRow (threadsPerRow a power of
+     * two), any number of groups: group g takes the blocks of rows g, g + groups, … (a grid-stride
+     * loop), so the host may launch one group per block of rows or only as many groups as the
+     * device holds at once (no partly filled last wave); see {@link #rowsGrid}.
      */
     @Kernel
     public static void matvecBf16Rows(KernelContext ctx, LongArray w4, FloatArray x, FloatArray y, int rows, int cols,
@@ -109,41 +125,47 @@ public final class MatVec {
         int lid = ctx.localIdx;
         int rowInGroup = lid / threadsPerRow;
         int lane = lid % threadsPerRow;
-        int row = ctx.groupIdx * rowsPerGroup + rowInGroup;
+        int groups = ctx.globalGroupSizeX / ctx.localGroupSizeX;
         int quads = cols / 4;
         long[] packed = new long[unroll];
-        float acc = 0.0f;
-        if (row < rows) {
-            int rowBase = row * quads;
-            for (int q0 = lane; q0 < quads; q0 += threadsPerRow * unroll) {
-                for (int u = 0; u < unroll; u++) {
-                    int q = q0 + u * threadsPerRow;
-                    packed[u] = q < quads ? w4.get(rowBase + q) : 0L;
-                }
-                for (int u = 0; u < unroll; u++) {
-                    int q = q0 + u * threadsPerRow;
-                    if (q < quads) {
-                        long v = packed[u];
-                        // Little-endian: weight 4q is the lowest 16 bits.
-                        acc = Math.fma(Float.intBitsToFloat(((int) v) << 16), x.get(4 * q), acc);
-                        acc = Math.fma(Float.intBitsToFloat(((int) v) & 0xFFFF0000), x.get(4 * q + 1), acc);
-                        acc = Math.fma(Float.intBitsToFloat(((int) (v >>> 32)) << 16), x.get(4 * q + 2), acc);
-                        acc = Math.fma(Float.intBitsToFloat(((int) (v >>> 32)) & 0xFFFF0000), x.get(4 * q + 3), acc);
+        // Grid-stride over blocks of rows: the same for every item of a group, so all meet the barriers.
+        for (int row0 = ctx.groupIdx * rowsPerGroup; row0 < rows; row0 += groups * rowsPerGroup) {
+            int row = row0 + rowInGroup;
+            float acc = 0.0f;
+            if (row < rows) {
+                int rowBase = row * quads;
+                for (int q0 = lane; q0 < quads; q0 += threadsPerRow * unroll) {
+                    for (int u = 0; u < unroll; u++) {
+                        int q = q0 + u * threadsPerRow;
+                        packed[u] = q < quads ? w4.get(rowBase + q) : 0L;
+                    }
+                    for (int u = 0; u < unroll; u++) {
+                        int q = q0 + u * threadsPerRow;
+                        if (q < quads) {
+                            long v = packed[u];
+                            // Little-endian: weight 4q is the lowest 16 bits.
+                            acc = Math.fma(Float.intBitsToFloat(((int) v) << 16), x.get(4 * q), acc);
+                            acc = Math.fma(Float.intBitsToFloat(((int) v) & 0xFFFF0000), x.get(4 * q + 1), acc);
+                            acc = Math.fma(Float.intBitsToFloat(((int) (v >>> 32)) << 16), x.get(4 * q + 2), acc);
+                            acc = Math.fma(Float.intBitsToFloat(((int) (v >>> 32)) & 0xFFFF0000), x.get(4 * q + 3), acc);
+                        }
                     }
                 }
             }
-        }
-        partial[lid] = acc;
-        ctx.localBarrier();
-        for (int stride = threadsPerRow / 2; stride > 0; stride = stride / 2) {
-            if (lane < stride) {
-                partial[lid] = partial[lid] + partial[lid + stride];
-            }
+            // Each item writes only its own slot, and lane 0 reads only its own slot after the last
+            // barrier: the next block of rows can start writing without another barrier.
+            partial[lid] = acc;
             ctx.localBarrier();
-        }
-        if (lane == 0 && row < rows) {
-            float v = partial[lid];
-            y.set(row, accumulate != 0 ? y.get(row) + v : v);
+            for (int stride = threadsPerRow / 2; stride > 0; stride = stride / 2) {
+                if (lane < stride) {
+                    partial[lid] = partial[lid] + partial[lid + stride];
+                }
+                ctx.localBarrier();
+            }
+            if (lane == 0 && row < rows) {
+                float v = partial[lid];
+                y.set(row, accumulate != 0 ? y.get(row) + v : v);
+            }
         }
     }
 }

@@ -75,8 +75,10 @@ public final class MambaKernelsSuite {
             checks.add(linear(37, 53, 70, type, 0));
         }
         checks.add(embedOutOfRange(3, 40, 50));
-        checks.add(matvecBf16Rows(37, 1000, false, 8, 32, 4));
-        checks.add(matvecBf16Rows(13, 336, true, 4, 16, 2));
+        checks.add(matvecBf16Rows(37, 1000, false, 8, 32, 4, 0));
+        checks.add(matvecBf16Rows(13, 336, true, 4, 16, 2, 0));
+        checks.add(matvecBf16Rows(45, 200, false, 4, 16, 2, 3));   // 3 groups walk 12 blocks of rows, the last one partly
+        checks.add(matvecBf16Rows(45, 200, true, 4, 16, 2, 100));  // a cap above the blocks: one block each
         checks.add(linear(130, 70, 33, StorageType.F32, 0));
         checks.add(linear(64, 64, 64, StorageType.BF16, 0));
         checks.add(matvec(50, 6, 3, false, StorageType.F32, 64, 4, 1, 30));  // x = first 6 columns of rows of 36
@@ -440,7 +442,8 @@ public final class MambaKernelsSuite {
     }
 
     /** The packed-bf16, several-rows-per-group GEMV at ragged shapes (rows not a multiple of rowsPerGroup). */
-    public Check matvecBf16Rows(int rows, int cols, boolean accumulate, int rowsPerGroup, int threadsPerRow, int unroll) {
+    public Check matvecBf16Rows(int rows, int cols, boolean accumulate, int rowsPerGroup, int threadsPerRow, int unroll,
+                                int maxGroups) {
         float[] w = HostData.roundTo(StorageType.BF16, HostData.uniform(random, rows * cols, -1, 1));
         float[] x = HostData.uniform(random, cols, -1, 1);
         float[] y0 = HostData.uniform(random, rows, -1, 1);
@@ -454,13 +457,13 @@ public final class MambaKernelsSuite {
         }
         try (DeviceBuffer dw = HostData.uploadAs(device, StorageType.BF16, w); DeviceBuffer dx = HostData.upload(device, x);
              DeviceBuffer dy = accumulate ? HostData.upload(device, y0) : HostData.poisonedFloats(device, rows)) {
-            int local = rowsPerGroup * threadsPerRow;
             device.queue().launch(compile(MatVec.class, "matvecBf16Rows", Map.of("rowsPerGroup", rowsPerGroup,
                             "threadsPerRow", threadsPerRow, "unroll", unroll)),
-                    WorkerGrid.of1D((long) Math.ceilDiv(rows, rowsPerGroup) * local, local),
+                    MatVec.rowsGrid(rows, rowsPerGroup, threadsPerRow, maxGroups),
                     dw, dx, dy, rows, cols, accumulate ? 1 : 0);
             return Check.compare("MatVec.matvecBf16Rows", rows + "x" + cols + (accumulate ? " +=" : "") + " rows/group "
-                            + rowsPerGroup + " threads/row " + threadsPerRow + " u" + unroll,
+                            + rowsPerGroup + " threads/row " + threadsPerRow + " u" + unroll
+                            + (maxGroups > 0 ? " ≤" + maxGroups + " groups" : ""),
                     HostData.downloadFloats(device, dy, rows), ref, 1e-5);
         }
     }
