@@ -54,7 +54,7 @@ final class ExampleConstants {
             scanPrefill.add(Map.of("dState", 16, "chunkLen", 64, "ioType", t));
             ssdCumsum.add(Map.of("chunk", 256, "ioType", t));
             ssdPrefill.add(Map.of("headDim", 64, "dState", 128, "chunk", 256, "ioType", t));
-            scanStep.add(Map.of("dState", 16, "dtProjType", t));
+            scanStep.add(Map.of("dState", 16, "dtProjType", t, "blockChannels", 8, "lanes", 16));
             rms.add(Map.of("hiddenType", t, "groupSize", 256));
             embed.add(Map.of("tableType", t));
             matvec.add(Map.of("wType", t, "groupSize", 128, "unroll", 4, "batchTile", 1));

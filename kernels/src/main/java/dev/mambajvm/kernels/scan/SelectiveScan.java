@@ -1,5 +1,6 @@
 package dev.mambajvm.kernels.scan;
 
+import dev.mambajvm.backend.BackendKind;
 import dev.mambajvm.backend.CompiledKernel;
 import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
@@ -20,6 +21,46 @@ public final class SelectiveScan {
     /** Work-items per group: any multiple of the warp size works; 128 keeps several groups per SM. */
     static final int LOCAL = 128;
 
+    /**
+     * Work-items per channel in the decode step on a GPU: 16 = Mamba-1's dState, so each lane owns
+     * one state and a channel's 16 states are 64 consecutive bytes; 16 lanes cover a dt_proj row
+     * of dtRank 48–160 in 3–10 loads each, and half a warp per channel keeps every warp on two
+     * whole channels. (A larger dState is walked n = lane, lane + 16, …; a smaller one idles lanes.)
+     */
+    public static final int STEP_LANES = 16;
+    /**
+     * Channels per work-group in the decode step on a GPU: 8 · {@link #STEP_LANES} = 128 items
+     * (4 warps). The step is latency-bound and has little work (batch·dInner·16 items: 640 warps at
+     * mamba-2.8b), so small groups spread it over more SMs: mamba-130m's dInner 1536 still makes
+     * 192 groups for the H100's 132 SMs (16 channels would make 96 and leave SMs idle), and a
+     * barrier waits for 4 warps, not 8. The group's state block (8·16 floats, 512 bytes) and
+     * dt_proj block (8 contiguous rows) are whole cache lines either way.
+     */
+    public static final int STEP_CHANNELS = 8;
+
+    /**
+     * The decode step's work-group: {@code channels} channels of {@code lanes} work-items each
+     * (SelectiveScanKernels.stateUpdate). Any positive sizes compute the same step.
+     */
+    public record StepShape(int channels, int lanes) {
+        public StepShape {
+            if (channels < 1 || lanes < 1 || channels * lanes > 1024) {
+                throw new IllegalArgumentException("step shape " + channels + " x " + lanes);
+            }
+        }
+
+        /**
+         * GPU and OpenCL devices: {@link #STEP_CHANNELS} × {@link #STEP_LANES}. The JVM backend: one
+         * item per group owning a whole channel, which it runs as a plain loop; a group of several
+         * items with barriers would be a virtual thread per item meeting at a phaser: over 100×
+         * slower for this kernel at mamba-130m's shape (as for the model's reductions:
+         * ModelKernels.Groups).
+         */
+        public static StepShape forDevice(Device device) {
+            return device.kind() == BackendKind.JVM ? new StepShape(1, 1) : new StepShape(STEP_CHANNELS, STEP_LANES);
+        }
+    }
+
     private final CompiledKernel chunkStates;
     private final CompiledKernel chunkCarry;
     private final CompiledKernel chunkOutputs;
@@ -29,6 +70,7 @@ public final class SelectiveScan {
     private final int dState;
     private final int chunkLen;
     private final int ioType;
+    private final StepShape stepShape;
 
     /** A scan whose prefill reads and writes float32 activations. */
     public SelectiveScan(Device device, int dState, int chunkLen) {
@@ -43,7 +85,13 @@ public final class SelectiveScan {
      *                 decode {@link #step} reads and writes float32 whatever this is
      */
     public SelectiveScan(Device device, int dState, int chunkLen, int ioType) {
+        this(device, dState, chunkLen, ioType, StepShape.forDevice(device));
+    }
+
+    /** As above, the decode {@link #step} with the work-group {@code stepShape} rather than the device's default. */
+    public SelectiveScan(Device device, int dState, int chunkLen, int ioType, StepShape stepShape) {
         this.device = device;
+        this.stepShape = stepShape;
         this.dState = dState;
         this.chunkLen = chunkLen;
         this.ioType = StorageType.require(ioType, "ioType");
@@ -93,16 +141,20 @@ public final class SelectiveScan {
 
     /**
      * One decode step, dt_proj included, float32 activations (whatever {@link #ioType} is):
-     * {@code state} (batch, dInner, dState) in place, y (batch, dInner). dt (the low-rank dt) is read at dt[b · dtStride + r], r < dtRank; {@code dtProj}
-     * (dInner, dtRank) is stored as {@code dtProjType} ({@link StorageType}). Buffers otherwise as in
-     * {@link SelectiveScanKernels#stateUpdate}.
+     * {@code state} (batch, dInner, dState) in place, y (batch, dInner). dt (the low-rank dt) is
+     * read at dt[b · dtStride + r], r < dtRank; {@code dtProj} (dInner, dtRank) is stored as
+     * {@code dtProjType} ({@link StorageType}). Buffers otherwise as in
+     * {@link SelectiveScanKernels#stateUpdate}. Grid: batch · ⌈dInner / channels⌉ groups of
+     * channels · lanes items ({@link StepShape}).
      */
     public void step(LaunchTarget q, DeviceBuffer u, DeviceBuffer dt, int dtStride, int dtRank, DeviceBuffer dtProj,
                      int dtProjType, DeviceBuffer deltaBias, DeviceBuffer aLog,
                      DeviceBuffer xdbl, int xdblStride, int bOffset, int cOffset,
                      DeviceBuffer z, int zStride, int zOffset, DeviceBuffer dSkip, DeviceBuffer state, DeviceBuffer y,
                      int batch, int dInner) {
-        q.launch(stateUpdate(dtProjType), WorkerGrid.covering1D((long) batch * dInner, LOCAL), u, dt, dtStride, dtRank,
+        int local = stepShape.channels() * stepShape.lanes();
+        long groups = (long) batch * Math.ceilDiv(dInner, stepShape.channels());
+        q.launch(stateUpdate(dtProjType), WorkerGrid.of1D(groups * local, local), u, dt, dtStride, dtRank,
                 dtProj, dtProj, dtProj, deltaBias, aLog, xdbl, xdblStride, bOffset, cOffset, z, zStride, zOffset, dSkip,
                 state, y, batch, dInner);
     }
@@ -111,7 +163,8 @@ public final class SelectiveScan {
         StorageType.require(dtProjType, "dtProjType");
         if (stateUpdate[dtProjType] == null) {
             stateUpdate[dtProjType] = device.compile(KernelSpec.load(SelectiveScanKernels.class, "stateUpdate"),
-                    Map.of("dState", dState, "dtProjType", dtProjType));
+                    Map.of("dState", dState, "dtProjType", dtProjType, "blockChannels", stepShape.channels(),
+                            "lanes", stepShape.lanes()));
         }
         return stateUpdate[dtProjType];
     }

@@ -206,15 +206,48 @@ public final class SelectiveScanKernels {
      * {@code dtProjType} ({@code mamba.StorageType}); dt is the low-rank dt, in place in x_proj's
      * output (dtStride = its row width); u (batch, dInner); z, B, C read in place as in
      * {@link #chunkOutputs} with one row per sequence; all activations here are float32 (the
-     * prefill's {@code ioType} is not a parameter of the step). One work-item per (batch, channel), its
-     * dState states in registers: the state is read once and written once.
+     * prefill's {@code ioType} is not a parameter of the step).
      *
      * <p>Why dt_proj is here and not a GEMV launch: a row of dt_proj is only dtRank (⌈hidden/16⌉,
      * 48–160) values, too short for a work-group of its own (the GEMV's groups would be mostly idle
-     * and spend their time reducing), while the item that needs delta[b, d] can read its row in
-     * dtRank multiply-adds: the rows of a warp's channels are contiguous, so the loads are served
-     * from the same cache lines. One launch per layer and token fewer, and delta never goes
-     * through global memory.
+     * and spend their time reducing), while the channel that needs delta[b, d] can read its row in
+     * dtRank multiply-adds. One launch per layer and token fewer, and delta never goes through
+     * global memory.
+     *
+     * <p><b>Work-group: a block of channels.</b> The step moves little (mamba-2.8b: 5120·16 float32
+     * states read and written, 5120·160 bf16 of dt_proj read, 2.3 MB, under 1 µs at HBM speed) but
+     * one work-item per channel gives only batch·dInner items (40 warps for 132 SMs), each walking
+     * dtRank dependent FMAs and then dState states in sequence: latency, not bandwidth, sets the
+     * time. So a group of {@code blockChannels · lanes} items shares {@code blockChannels}
+     * consecutive channels d of one sequence b, {@code lanes} items per channel (item = channel ·
+     * lanes + lane); 1-D grid of batch · ⌈dInner / blockChannels⌉ groups, block fastest.
+     * <ol>
+     *   <li>delta: the block's dt_proj rows are contiguous in HBM (blockChannels · dtRank values);
+     *       lane k of a channel reads r = k, k + lanes, …, so each round of loads covers runs of
+     *       {@code lanes} consecutive elements: coalesced, every byte of the block read once. dt is
+     *       the same for every channel (L1 broadcasts). The lanes' partial sums meet in local memory
+     *       and every lane of the channel adds up all of them itself (a broadcast read, one barrier
+     *       instead of a tree's log2(lanes)).</li>
+     *   <li>state: lane k updates states n = k, k + lanes, … (registers), so the group reads and
+     *       writes blockChannels · dState consecutive floats of the state: coalesced, once each.
+     *       A_log is read the same way; B and C are the same for the whole group (broadcasts).
+     *       exp(Δ·A) is one {@code exp2} of A pre-scaled by log2(e). The lanes' C·h partial sums
+     *       meet in local memory, and lane 0 of each channel writes y[b, d].</li>
+     * </ol>
+     * HBM per group: its dt_proj block and its state block, read once (the state written once);
+     * A_log, u, z, D and the bias are small and per channel, B, C and dt per sequence (cache hits
+     * after the first group). Every load that does not depend on delta (state, A_log, B, C, u, z,
+     * D, the bias) is issued before the dt_proj loop and used only after it, so its latency
+     * overlaps that loop's (a GPU issues in order: an exp(A_log) there would stall the item before
+     * its first dt_proj load). Registers: the item's ⌈dState/lanes⌉ states with their A_log, B and
+     * C. Local memory: 2 · blockChannels · lanes floats (the two sets of partial sums, separate so
+     * that the second needs no barrier before it is written).
+     *
+     * <p>Shape: on GPUs the host launches 8 channels × 16 lanes, 128 items (SelectiveScan
+     * STEP_CHANNELS, STEP_LANES say why those sizes): one state per lane at Mamba-1's dState 16,
+     * two channels per warp. With blockChannels = lanes = 1 (the JVM backend's shape: a one-item
+     * group runs as a plain loop there, no thread per item) it is one item per channel walking its
+     * whole row and all its states. Any dInner (a partial last block), dtRank and batch.
      */
     @Kernel
     public static void stateUpdate(KernelContext ctx, FloatArray u, FloatArray dt, int dtStride, int dtRank,
@@ -222,28 +255,83 @@ public final class SelectiveScanKernels {
                                    FloatArray deltaBias, FloatArray aLog, FloatArray xdbl, int xdblStride, int bOffset,
                                    int cOffset, FloatArray z, int zStride, int zOffset, FloatArray dSkip,
                                    FloatArray state, FloatArray y, int batch, int dInner, @Constant int dState,
-                                   @Constant int dtProjType) {
-        int gid = ctx.globalIdx;
-        if (gid >= batch * dInner) {
-            return;
+                                   @Constant int dtProjType, @Constant int blockChannels, @Constant int lanes) {
+        // (blockChannels, lanes) partial sums: of delta, then of C·h.
+        float[] deltaPartial = ctx.allocateFloatLocalArray(blockChannels * lanes);
+        float[] yPartial = ctx.allocateFloatLocalArray(blockChannels * lanes);
+        // This lane's states n = lane + lanes·i (one at dState = lanes): h, A_log, B[n], C[n].
+        float[] h = new float[(dState + lanes - 1) / lanes];
+        float[] aLogN = new float[(dState + lanes - 1) / lanes];
+        float[] bn = new float[(dState + lanes - 1) / lanes];
+        float[] cn = new float[(dState + lanes - 1) / lanes];
+        int lid = ctx.localIdx;
+        int channel = lid / lanes;
+        int lane = lid % lanes;
+        int blocks = (dInner + blockChannels - 1) / blockChannels;
+        int b = ctx.groupIdx / blocks;
+        int d = (ctx.groupIdx % blocks) * blockChannels + channel;
+        // Items past dInner (the last block) or past the batch load nothing and store nothing, but
+        // still reach both barriers.
+        boolean active = d < dInner && b < batch;
+        int bd = b * dInner + d;
+        float ut = 0.0f;
+        float bias = 0.0f;
+        float zt = 0.0f;
+        float skip = 0.0f;
+        if (active) {
+            ut = u.get(bd);
+            bias = deltaBias.get(d);
+            zt = z.get(b * zStride + zOffset + d);
+            skip = dSkip.get(d);
+            for (int i = 0; i < (dState + lanes - 1) / lanes; i++) {
+                int n = lane + lanes * i;
+                if (n < dState) {
+                    h[i] = state.get(bd * dState + n);
+                    aLogN[i] = aLog.get(d * dState + n);
+                    bn[i] = xdbl.get(b * xdblStride + bOffset + n);
+                    cn[i] = xdbl.get(b * xdblStride + cOffset + n);
+                }
+            }
         }
-        int d = gid % dInner;
-        int b = gid / dInner;
+        float partial = 0.0f;
+        if (active) {
+            // The block's rows are contiguous: each round the group reads runs of lanes elements.
+            for (int r = lane; r < dtRank; r += lanes) {
+                partial = Math.fma(StorageType.load(dtProj, dtProjF16, dtProjBf16, dtProjType, d * dtRank + r),
+                        dt.get(b * dtStride + r), partial);
+            }
+        }
+        deltaPartial[lid] = partial;
+        ctx.localBarrier();
+        // Every lane needs delta: each adds its channel's lanes partials itself (the same words for
+        // the channel's lanes, a broadcast) rather than a tree that costs log2(lanes) barriers.
         float delta = 0.0f;
-        for (int r = 0; r < dtRank; r++) {
-            delta = Math.fma(StorageType.load(dtProj, dtProjF16, dtProjBf16, dtProjType, d * dtRank + r),
-                    dt.get(b * dtStride + r), delta);
+        for (int k = 0; k < lanes; k++) {
+            delta += deltaPartial[channel * lanes + k];
         }
-        float dtSoft = softplus(delta + deltaBias.get(d));
-        float ut = u.get(gid);
+        float dtSoft = softplus(delta + bias);
         float du = dtSoft * ut;
         float acc = 0.0f;
-        for (int n = 0; n < dState; n++) {
-            float a = -KernelMath.exp(aLog.get(d * dState + n));
-            float h = KernelMath.exp(dtSoft * a) * state.get(gid * dState + n) + du * xdbl.get(b * xdblStride + bOffset + n);
-            state.set(gid * dState + n, h);
-            acc += h * xdbl.get(b * xdblStride + cOffset + n);
+        if (active) {
+            for (int i = 0; i < (dState + lanes - 1) / lanes; i++) {
+                int n = lane + lanes * i;
+                if (n < dState) {
+                    // A·log2(e), so that exp(Δ·A) is one exp2.
+                    float a = -KernelMath.exp(aLogN[i]) * LOG2E;
+                    float hn = Math.fma(KernelMath.exp2(dtSoft * a), h[i], du * bn[i]);
+                    state.set(bd * dState + n, hn);
+                    acc = Math.fma(cn[i], hn, acc);
+                }
+            }
         }
-        y.set(gid, (acc + dSkip.get(d) * ut) * silu(z.get(b * zStride + zOffset + d)));
+        yPartial[lid] = acc;
+        ctx.localBarrier();
+        if (active && lane == 0) {
+            float sum = 0.0f;
+            for (int k = 0; k < lanes; k++) {
+                sum += yPartial[lid + k];
+            }
+            y.set(bd, (sum + skip * ut) * silu(zt));
+        }
     }
 }

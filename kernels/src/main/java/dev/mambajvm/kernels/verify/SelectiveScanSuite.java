@@ -46,6 +46,16 @@ public final class SelectiveScanSuite {
         checks.addAll(prefillThenStep(1, 130, 150, 16, 5, 32, StorageType.F32, StorageType.BF16));
         checks.addAll(prefillThenStep(3, 6, 33, 8, 2, 16, StorageType.BF16, StorageType.BF16));   // L < chunk
         checks.addAll(prefillThenStep(1, 50, 20, 16, 3, 16, StorageType.F16, StorageType.F16));
+        // The decode step in its GPU work-group shape on every device (on the JVM backend too, where
+        // it runs with real barriers): dInner not a multiple of the channel block, dtRank not a
+        // multiple of the lanes, batch > 1, dState below and above the lanes.
+        SelectiveScan.StepShape gpu = new SelectiveScan.StepShape(SelectiveScan.STEP_CHANNELS, SelectiveScan.STEP_LANES);
+        checks.addAll(prefillThenStep(3, 20, 37, 16, 21, 16, StorageType.BF16, StorageType.F32, gpu));
+        checks.addAll(prefillThenStep(2, 9, 13, 8, 35, 16, StorageType.F32, StorageType.F32, gpu));
+        checks.addAll(prefillThenStep(2, 9, 19, 24, 5, 16, StorageType.F16, StorageType.F32, gpu));
+        // And in the one-item-per-channel shape (the JVM backend's) on every device.
+        checks.addAll(prefillThenStep(3, 20, 37, 16, 21, 16, StorageType.BF16, StorageType.F32,
+                new SelectiveScan.StepShape(1, 1)));
         return checks;
     }
 
@@ -80,6 +90,13 @@ public final class SelectiveScanSuite {
      */
     public List<Check> prefillThenStep(int batch, int seqLen, int dInner, int dState, int dtRank, int chunkLen,
                                        int dtProjType, int ioType) {
+        return prefillThenStep(batch, seqLen, dInner, dState, dtRank, chunkLen, dtProjType, ioType,
+                SelectiveScan.StepShape.forDevice(device));
+    }
+
+    /** As above, the decode step in the work-group shape {@code stepShape}. */
+    public List<Check> prefillThenStep(int batch, int seqLen, int dInner, int dState, int dtRank, int chunkLen,
+                                       int dtProjType, int ioType, SelectiveScan.StepShape stepShape) {
         int xdblStride = dtRank + 2 * dState;
         int bOffset = dtRank;
         int cOffset = dtRank + dState;
@@ -123,10 +140,11 @@ public final class SelectiveScanSuite {
             System.arraycopy(refAll.y(), (b * total + seqLen) * dInner, refLastY, b * dInner, dInner);
         }
 
-        SelectiveScan scan = new SelectiveScan(device, dState, chunkLen, ioType);
+        SelectiveScan scan = new SelectiveScan(device, dState, chunkLen, ioType, stepShape);
         String shape = "b=" + batch + " L=" + seqLen + " dInner=" + dInner + " dState=" + dState + " chunk=" + chunkLen
                 + " dtRank=" + dtRank + " dt_proj " + StorageType.name(dtProjType)
-                + (ioType != StorageType.F32 ? " io " + StorageType.name(ioType) : "");
+                + (ioType != StorageType.F32 ? " io " + StorageType.name(ioType) : "")
+                + " step " + stepShape.channels() + "x" + stepShape.lanes();
         int nChunks = scan.chunks(seqLen);
         try (DeviceBuffer u = HostData.uploadAs(device, ioType, prefix.u);
              DeviceBuffer delta = HostData.uploadAs(device, ioType, prefix.delta);
