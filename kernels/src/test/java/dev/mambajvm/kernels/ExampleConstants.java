@@ -36,7 +36,10 @@ final class ExampleConstants {
         one("CausalConv1d.convPrefill", Map.of("width", 4));
         one("CausalConv1d.convPrefillChannelsLast", Map.of("width", 4));
         one("CausalConv1d.convDecodeStep", Map.of("width", 4));
-        one("RmsNorm.gatedRmsNorm", Map.of("groupSize", 256));
+        // mamba2-2.7b's decode launch (dInner 5120: 1024 items x 5), and 8 per item (a row of 8192),
+        // the most the model launches with 1024 items (ModelKernels.NORM_MAX_WIDTH).
+        BY_KERNEL.put("RmsNorm.gatedRmsNorm", List.of(Map.of("groupSize", 1024, "perItem", 5),
+                Map.of("groupSize", 1024, "perItem", 8)));
         one("RmsNorm.segmentRmsNorm", Map.of("groupSize", 32));
         one("Sampling.argmax", Map.of("groupSize", 1024));
         one("MatVec.matvecBf16Rows", Map.of("rowsPerGroup", 8, "threadsPerRow", 32, "unroll", 4));
@@ -55,12 +58,13 @@ final class ExampleConstants {
             ssdCumsum.add(Map.of("chunk", 256, "ioType", t));
             ssdPrefill.add(Map.of("headDim", 64, "dState", 128, "chunk", 256, "ioType", t));
             scanStep.add(Map.of("dState", 16, "dtProjType", t, "blockChannels", 8, "lanes", 16));
-            rms.add(Map.of("hiddenType", t, "groupSize", 256));
+            rms.add(Map.of("hiddenType", t, "groupSize", 1024, "perItem", 3));   // mamba-2.8b's d = 2560
             embed.add(Map.of("tableType", t));
             matvec.add(Map.of("wType", t, "groupSize", 128, "unroll", 4, "batchTile", 1));
             matvec.add(Map.of("wType", t, "groupSize", 128, "unroll", 4, "batchTile", 4));
             linear.add(Map.of("wType", t, "tileM", 64, "tileN", 64, "tileK", 16, "regM", 4, "regN", 4));
         }
+        rms.add(Map.of("hiddenType", 0, "groupSize", 1024, "perItem", 8));
         BY_KERNEL.put("RmsNorm.rmsNorm", rms);
         BY_KERNEL.put("Embedding.embed", embed);
         BY_KERNEL.put("MatVec.matvec", matvec);

@@ -1,6 +1,5 @@
 package dev.mambajvm.model;
 
-import dev.mambajvm.backend.BackendKind;
 import dev.mambajvm.backend.CompiledKernel;
 import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
@@ -43,6 +42,15 @@ final class ModelKernels {
     private static final int THREADS_PER_ROW = 64;
     private static final boolean GENERIC_MATVEC = Boolean.getBoolean("mamba.genericMatvec");
     private static final int TILE_K = 16;
+    /** Elements of a row per item that the norms' group size aims for (Groups.normGroup). */
+    private static final int NORM_PER_ITEM = 4;
+    /**
+     * The widest row the norms take on a GPU: 8 elements per item at 1024 items, 34 (rmsNorm) and
+     * 48 (gatedRmsNorm) registers per item (ptxas, sm_90), under the 64 that a 1024-item group may
+     * use; at 12 per item they reach 56–64. Mamba's widest is 8192 (dInner of the 7-8B Mamba-2
+     * models; their norm groups are narrower still).
+     */
+    private static final int NORM_MAX_WIDTH = 8192;
     /** Tokens per chunk of the prefill scan (SelectiveScan). */
     static final int SCAN_CHUNK = 64;
 
@@ -62,13 +70,37 @@ final class ModelKernels {
      * with barriers runs each item as a virtual thread meeting at a phaser, many times slower. The
      * kernels and their results are the same.
      *
+     * @param norm        the row norms' largest group ({@link #normGroup}): 1024 on CUDA (any CUDA
+     *                    GPU's block limit), 256 on OpenCL (what every OpenCL GPU allows)
      * @param segmentNorm Falcon-Mamba's norms: the segments are short (dtRank ≤ 256, dState)
      * @param tile        tileM = tileN of the GEMM
      * @param reg         regM = regN of the GEMM
      */
     private record Groups(int norm, int segmentNorm, int argmax, int matvec, int tile, int reg) {
         static Groups of(Device device) {
-            return device.kind() == BackendKind.JVM ? new Groups(1, 1, 1, 1, 8, 8) : new Groups(256, 32, 256, 128, 64, 4);
+            return switch (device.kind()) {
+                case JVM -> new Groups(1, 1, 1, 1, 8, 8);
+                case CUDA -> new Groups(1024, 32, 256, 128, 64, 4);
+                case OPENCL -> new Groups(256, 32, 256, 128, 64, 4);
+            };
+        }
+
+        /**
+         * The group of rmsNorm and gatedRmsNorm for rows of {@code width}: the smallest power of two,
+         * from a warp up to {@link #norm}, that leaves each item at most {@link #NORM_PER_ITEM}
+         * elements (RmsNorm's class comment says why): 1024 at d = 2560 and 5120, 256 at d = 768.
+         * On a GPU the row must fit one group's registers: {@link #NORM_MAX_WIDTH}.
+         */
+        int normGroup(int width) {
+            if (norm > 1 && width > NORM_MAX_WIDTH) {
+                throw new IllegalArgumentException("RMSNorm over rows of " + width + " elements: the norm kernels hold"
+                        + " a row in one work-group's registers, at most " + NORM_MAX_WIDTH + " elements on a GPU");
+            }
+            int g = Math.min(32, norm);
+            while (g < norm && (long) g * NORM_PER_ITEM < width) {
+                g *= 2;
+            }
+            return g;
         }
     }
 
@@ -120,8 +152,10 @@ final class ModelKernels {
     /** out (rows, d) = rmsnorm(x) · weight, x = hidden or the residual per {@code mode} (RmsNorm.*_RESIDUAL). */
     void rmsNorm(DeviceBuffer hidden, DeviceBuffer residual, DeviceBuffer weight, DeviceBuffer out,
                  int rows, int d, float eps, int mode) {
-        q.launch(kernel(RmsNorm.class, "rmsNorm", Map.of("hiddenType", StorageType.F32, "groupSize", groups.norm())),
-                WorkerGrid.of1D((long) rows * groups.norm(), groups.norm()),
+        int group = groups.normGroup(d);
+        q.launch(kernel(RmsNorm.class, "rmsNorm", Map.of("hiddenType", StorageType.F32, "groupSize", group,
+                        "perItem", Math.ceilDiv(d, group))),
+                WorkerGrid.of1D((long) rows * group, group),
                 hidden, hidden, hidden, residual, weight, out, d, eps, mode);
     }
 
@@ -131,8 +165,9 @@ final class ModelKernels {
      */
     void gatedRmsNorm(DeviceBuffer y, DeviceBuffer z, DeviceBuffer weight, DeviceBuffer out,
                       int rows, int dInner, int groupWidth, float eps) {
-        q.launch(kernel(RmsNorm.class, "gatedRmsNorm", Map.of("groupSize", groups.norm())),
-                WorkerGrid.of1D((long) rows * (dInner / groupWidth) * groups.norm(), groups.norm()),
+        int group = groups.normGroup(groupWidth);
+        q.launch(kernel(RmsNorm.class, "gatedRmsNorm", Map.of("groupSize", group, "perItem", Math.ceilDiv(groupWidth, group))),
+                WorkerGrid.of1D((long) rows * (dInner / groupWidth) * group, group),
                 y, z, weight, out, dInner, groupWidth, eps);
     }
 

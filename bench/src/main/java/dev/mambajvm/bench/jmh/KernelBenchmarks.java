@@ -100,7 +100,7 @@ public class KernelBenchmarks {
         matvec = device.compile(KernelSpec.load(MatVec.class, "matvec"),
                 Map.of("wType", StorageType.BF16, "groupSize", 1, "unroll", 4, "batchTile", 1));
         rmsNorm = device.compile(KernelSpec.load(RmsNorm.class, "rmsNorm"),
-                Map.of("hiddenType", StorageType.F32, "groupSize", 1));
+                Map.of("hiddenType", StorageType.F32, "groupSize", 1, "perItem", HIDDEN));
         convStep = device.compile(KernelSpec.load(CausalConv1d.class, "convDecodeStep"), Map.of("width", WIDTH));
         scan = new SelectiveScan(device, D_STATE, 64);
     }

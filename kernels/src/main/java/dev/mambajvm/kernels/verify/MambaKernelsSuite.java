@@ -60,9 +60,19 @@ public final class MambaKernelsSuite {
             }
         }
         checks.addAll(rmsNorm(5, 77, StorageType.F32, RmsNorm.ADD_RESIDUAL, 64));
+        // mamba-2.8b's decode launch: one row, 1024 items x 3 (2560 is not a multiple of 1024)
+        checks.addAll(rmsNorm(1, 2560, StorageType.F32, RmsNorm.ADD_RESIDUAL, 1024));
+        checks.addAll(rmsNorm(2, 300, StorageType.BF16, RmsNorm.START_RESIDUAL, 1024));   // most items idle
+        // perItem far above ceil(d / groupSize): the extra rounds must neither write nor add to the sum
+        checks.addAll(rmsNorm(3, 300, StorageType.F32, RmsNorm.ADD_RESIDUAL, 32, 40));
+        checks.addAll(rmsNorm(2, 77, StorageType.F16, RmsNorm.NO_RESIDUAL, 16, 9));   // below a warp of lanes
+        checks.addAll(rmsNorm(3, 77, StorageType.F32, RmsNorm.ADD_RESIDUAL, 1));      // the JVM model's groups
         checks.add(gatedRmsNorm(3, 96, 2, 64));
         checks.add(gatedRmsNorm(2, 1000, 1, 256));
         checks.add(gatedRmsNorm(5, 600, 4, 128));
+        checks.add(gatedRmsNorm(1, 5120, 1, 1024));        // mamba2-2.7b's decode launch: 1024 items x 5
+        checks.add(gatedRmsNorm(3, 200, 2, 32, 16));       // groups of 100 channels, perItem 16 (4 needed)
+        checks.add(gatedRmsNorm(2, 90, 3, 1));
         checks.addAll(segmentRmsNorm(3, 40, 4, 16, 3, 32));      // Falcon-Mamba's dt | B | C, 4 spare columns
         checks.addAll(segmentRmsNorm(2, 300, 256, 16, 3, 64));   // a 7B's dtRank 256, 12 spare columns
         checks.addAll(segmentRmsNorm(4, 36, 4, 16, 3, 1));
@@ -265,7 +275,12 @@ public final class MambaKernelsSuite {
                 "b" + batch + " c" + channels + " L" + len + "+" + steps + " K" + width, got, ref, 1e-5);
     }
 
+    /** rmsNorm with the perItem the host would pick, ceil(d / groupSize). */
     public List<Check> rmsNorm(int rows, int d, int type, int mode, int groupSize) {
+        return rmsNorm(rows, d, type, mode, groupSize, Math.ceilDiv(d, groupSize));
+    }
+
+    public List<Check> rmsNorm(int rows, int d, int type, int mode, int groupSize, int perItem) {
         float[] hidden = HostData.roundTo(type, HostData.uniform(random, rows * d, -3, 3));
         float[] residual = HostData.uniform(random, rows * d, -3, 3);
         float[] weight = HostData.uniform(random, d, 0.5f, 1.5f);
@@ -291,9 +306,11 @@ public final class MambaKernelsSuite {
         }
         try (DeviceBuffer dh = HostData.uploadAs(device, type, hidden); DeviceBuffer dr = HostData.upload(device, residual);
              DeviceBuffer dw = HostData.upload(device, weight); DeviceBuffer dout = HostData.poisonedFloats(device, rows * d)) {
-            device.queue().launch(compile(RmsNorm.class, "rmsNorm", Map.of("hiddenType", type, "groupSize", groupSize)),
+            device.queue().launch(compile(RmsNorm.class, "rmsNorm",
+                            Map.of("hiddenType", type, "groupSize", groupSize, "perItem", perItem)),
                     WorkerGrid.of1D((long) rows * groupSize, groupSize), dh, dh, dh, dr, dw, dout, d, eps, mode);
-            String shape = rows + "x" + d + " " + StorageType.name(type) + " mode" + mode + " group" + groupSize;
+            String shape = rows + "x" + d + " " + StorageType.name(type) + " mode" + mode + " group" + groupSize
+                    + " perItem" + perItem;
             List<Check> checks = new ArrayList<>();
             checks.add(Check.compare("RmsNorm.rmsNorm", shape, HostData.downloadFloats(device, dout, rows * d), ref, 1e-5));
             checks.add(Check.compare("RmsNorm.rmsNorm", shape + " residual",
@@ -302,7 +319,12 @@ public final class MambaKernelsSuite {
         }
     }
 
+    /** gatedRmsNorm with the perItem the host would pick, ceil(dInner / ngroups / groupSize). */
     public Check gatedRmsNorm(int rows, int dInner, int ngroups, int groupSize) {
+        return gatedRmsNorm(rows, dInner, ngroups, groupSize, Math.ceilDiv(dInner / ngroups, groupSize));
+    }
+
+    public Check gatedRmsNorm(int rows, int dInner, int ngroups, int groupSize, int perItem) {
         int width = dInner / ngroups;
         float[] y = HostData.uniform(random, rows * dInner, -3, 3);
         float[] z = HostData.uniform(random, rows * dInner, -4, 4);
@@ -325,9 +347,10 @@ public final class MambaKernelsSuite {
         }
         try (DeviceBuffer dy = HostData.upload(device, y); DeviceBuffer dz = HostData.upload(device, z);
              DeviceBuffer dw = HostData.upload(device, weight); DeviceBuffer dout = HostData.poisonedFloats(device, y.length)) {
-            device.queue().launch(compile(RmsNorm.class, "gatedRmsNorm", Map.of("groupSize", groupSize)),
+            device.queue().launch(compile(RmsNorm.class, "gatedRmsNorm", Map.of("groupSize", groupSize, "perItem", perItem)),
                     WorkerGrid.of1D((long) rows * ngroups * groupSize, groupSize), dy, dz, dw, dout, dInner, width, eps);
-            return Check.compare("RmsNorm.gatedRmsNorm", rows + "x" + dInner + " ngroups" + ngroups + " group" + groupSize,
+            return Check.compare("RmsNorm.gatedRmsNorm", rows + "x" + dInner + " ngroups" + ngroups + " group" + groupSize
+                            + " perItem" + perItem,
                     HostData.downloadFloats(device, dout, y.length), ref, 1e-5);
         }
     }
