@@ -44,13 +44,6 @@ final class ModelKernels {
     private static final int TILE_K = 16;
     /** Elements of a row per item that the norms' group size aims for (Groups.normGroup). */
     private static final int NORM_PER_ITEM = 4;
-    /**
-     * The widest row the norms take on a GPU: 8 elements per item at 1024 items, 34 (rmsNorm) and
-     * 48 (gatedRmsNorm) registers per item (ptxas, sm_90), under the 64 that a 1024-item group may
-     * use; at 12 per item they reach 56–64. Mamba's widest is 8192 (dInner of the 7-8B Mamba-2
-     * models; their norm groups are narrower still).
-     */
-    private static final int NORM_MAX_WIDTH = 8192;
     /** Tokens per chunk of the prefill scan (SelectiveScan). */
     static final int SCAN_CHUNK = 64;
 
@@ -89,13 +82,10 @@ final class ModelKernels {
          * The group of rmsNorm and gatedRmsNorm for rows of {@code width}: the smallest power of two,
          * from a warp up to {@link #norm}, that leaves each item at most {@link #NORM_PER_ITEM}
          * elements (RmsNorm's class comment says why): 1024 at d = 2560 and 5120, 256 at d = 768.
-         * On a GPU the row must fit one group's registers: {@link #NORM_MAX_WIDTH}.
+         * Wider rows than groupSize · 4 (8192 at 1024 items, the widest Mamba norm) still work:
+         * perItem grows, and with it the registers (64 at 16 per item, nvcc sm_90: no spills).
          */
         int normGroup(int width) {
-            if (norm > 1 && width > NORM_MAX_WIDTH) {
-                throw new IllegalArgumentException("RMSNorm over rows of " + width + " elements: the norm kernels hold"
-                        + " a row in one work-group's registers, at most " + NORM_MAX_WIDTH + " elements on a GPU");
-            }
             int g = Math.min(32, norm);
             while (g < norm && (long) g * NORM_PER_ITEM < width) {
                 g *= 2;

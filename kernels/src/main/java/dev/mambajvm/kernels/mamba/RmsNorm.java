@@ -45,8 +45,8 @@ import dev.mambajvm.lang.KernelMath;
  * </ul>
  * Registers: three arrays of perItem floats per item (row, residual or z, weight); ptxas (sm_90)
  * gives rmsNorm 32 registers at perItem 3 and 34 at 8, gatedRmsNorm 40 at 5 and 48 at 8, and both
- * 56–64 at 12: a 1024-item group may use 64, which is why the model keeps rows to 8192 elements
- * on a GPU. With groups of one item (the JVM
+ * 56–64 at 12 and 16, the most a 1024-item group may use (no spills): rows up to 8192 elements
+ * (the widest Mamba norm) stay at ≤ 8 per item and full occupancy. With groups of one item (the JVM
  * backend, perItem = width) the kernels are a plain loop over the row, held in a Java array.
  *
  * <p>{@link #segmentRmsNorm} keeps the simple form (short segments, strided loops, a tree).
