@@ -13,7 +13,7 @@ import java.util.function.Supplier;
  * Finds backends and picks devices.
  *
  * <p>Selectors: {@code auto} (CUDA device 0 if there is one, else the first OpenCL GPU, else the
- * JVM), {@code jvm} or {@code cpu} (the JVM backend), {@code opencl} (the first OpenCL GPU, else
+ * first OpenCL CPU device such as PoCL, else the JVM), {@code jvm} or {@code cpu} (the JVM backend), {@code opencl} (the first OpenCL GPU, else
  * the first OpenCL device), {@code opencl:N}, {@code cuda} (= {@code cuda:0}), {@code cuda:N}. A
  * named device that is not there is an error that lists what is there: never a quiet fallback.
  */
@@ -51,13 +51,23 @@ public final class Devices {
         String s = selector.trim().toLowerCase(Locale.ROOT);
         return switch (s) {
             case "auto" -> {
-                for (BackendKind kind : new BackendKind[]{BackendKind.CUDA, BackendKind.OPENCL}) {
-                    if (enabled(kind)) {
-                        Backend b = discover(kind);
-                        var device = b.devices().stream().filter(d -> kind == BackendKind.CUDA || isGpu(d)).findFirst();
-                        if (device.isPresent()) {
-                            yield device.get();
-                        }
+                if (enabled(BackendKind.CUDA)) {
+                    var cuda = discover(BackendKind.CUDA).devices().stream().findFirst();
+                    if (cuda.isPresent()) {
+                        yield cuda.get();
+                    }
+                }
+                if (enabled(BackendKind.OPENCL)) {
+                    Backend opencl = discover(BackendKind.OPENCL);
+                    var gpu = opencl.devices().stream().filter(Devices::isGpu).findFirst();
+                    if (gpu.isPresent()) {
+                        yield gpu.get();
+                    }
+                    // An OpenCL CPU device (PoCL) runs the kernels compiled and vectorized: the default
+                    // model decodes ~2.5x faster there than on the JVM backend (README).
+                    var cpu = opencl.devices().stream().filter(Devices::isCpu).findFirst();
+                    if (cpu.isPresent()) {
+                        yield cpu.get();
                     }
                 }
                 yield new JvmBackend().devices().getFirst();
@@ -120,6 +130,10 @@ public final class Devices {
 
     private static boolean isGpu(Device d) {
         return d.properties().getOrDefault("type", "").toUpperCase(Locale.ROOT).contains("GPU");
+    }
+
+    private static boolean isCpu(Device d) {
+        return d.properties().getOrDefault("type", "").toUpperCase(Locale.ROOT).contains("CPU");
     }
 
     /** A one-line list of the devices present, e.g. "jvm, opencl:0 (cpu-haswell-...)". */

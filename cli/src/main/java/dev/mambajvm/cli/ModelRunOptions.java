@@ -11,7 +11,8 @@ import java.io.PrintWriter;
 final class ModelRunOptions {
 
     @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "auto",
-            description = "auto, jvm, cpu, opencl[:N] or cuda[:N] (default: ${DEFAULT-VALUE}).")
+            description = "auto, jvm, cpu, opencl[:N] or cuda[:N] (default: ${DEFAULT-VALUE}: CUDA, else an OpenCL GPU,"
+                    + " else an OpenCL CPU device such as PoCL, else the JVM).")
     String device;
 
     @Option(names = "--verbose", description = "Also print, on stderr, the device, weight bytes, state bytes per"
