@@ -213,6 +213,46 @@ class MambaModelTest {
         }
     }
 
+    /**
+     * Nine sequences (from 8 on, a GPU/OpenCL device's decode products go through the GEMM instead of
+     * the GEMV: ModelKernels.matvec), each prefilled with its own prefix, decoded together for two
+     * steps: each sequence's logits equal its own decode alone (the GEMV) to float32 rounding.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"jvm", "opencl:0"})
+    void aBatchOfNineDecodesAsEachAlone(String device) {
+        MambaModel model = models.get(device);
+        int n = 9;
+        int[][] prefixes = new int[n][];
+        for (int q = 0; q < n; q++) {
+            prefixes[q] = Arrays.copyOf(inputIds[q % 2], 3 + 2 * q);
+        }
+        int[][] next = new int[2][n];
+        for (int q = 0; q < n; q++) {
+            next[0][q] = inputIds[1][q];
+            next[1][q] = inputIds[0][q + 1];
+        }
+        float[][][] batched = new float[2][][];
+        try (ModelState state = model.newState(n)) {
+            for (int q = 0; q < n; q++) {
+                model.prefill(state, q, new int[][]{prefixes[q]});
+            }
+            for (int s = 0; s < 2; s++) {
+                batched[s] = model.decode(state, next[s]);
+            }
+        }
+        for (int q = 0; q < n; q++) {
+            try (ModelState single = model.newState(1)) {
+                model.prefill(single, 0, new int[][]{prefixes[q]});
+                for (int s = 0; s < 2; s++) {
+                    float[] alone = model.decode(single, new int[]{next[s][q]})[0];
+                    double err = relError(batched[s][q], alone);
+                    assertTrue(err <= 1e-5, device + " sequence " + q + " step " + s + ": relative error " + err);
+                }
+            }
+        }
+    }
+
     @Test
     void differentLengthsInOnePrefillCallAreRefused() {
         MambaModel model = models.get("jvm");
