@@ -40,8 +40,6 @@ final class ModelKernels {
     private static final int MATVEC_UNROLL = 4;
     private static final int ROWS_PER_GROUP = 4;
     private static final int THREADS_PER_ROW = 64;
-    /** Sequences from which a decode step's products go through the GEMM (ModelKernels.matvec). */
-    private static final int GEMM_BATCH = 8;
     private static final boolean GENERIC_MATVEC = Boolean.getBoolean("mamba.genericMatvec");
     private static final int TILE_K = 16;
     /** Elements of a row per item that the norms' group size aims for (Groups.normGroup). */
@@ -199,22 +197,16 @@ final class ModelKernels {
      * One sequence with bf16 weights (the common decode) takes {@code MatVec.matvecBf16Rows}: 8-byte
      * weight loads, {@value #ROWS_PER_GROUP} rows of {@value #THREADS_PER_ROW} items per group (close
      * to the best of both mamba-2.8b shapes on CUDA and OpenCL, docs/performance.md); batches take
-     * the generic kernel, which reuses each weight for 4 sequences from registers; from
-     * {@value #GEMM_BATCH} sequences on, the prefill GEMM ({@link #linear}), whose tiles share each
-     * weight across up to 64 sequences and each x row across 64 weight rows through local memory
-     * (the generic kernel re-reads all of x for every row: at batch 32 that traffic, not the
-     * weights, dominated). The system property {@code mamba.genericMatvec=true} forces the generic
-     * kernel (A/B runs of the benchmarks).
+     * the generic kernel, which reuses each weight for 4 sequences from registers. (The prefill GEMM
+     * instead, from 8 sequences on, was 1.8–7.7× slower on an H100: its 64-row tiles leave 3–160
+     * groups for 132 SMs; docs/performance.md.) The system property {@code mamba.genericMatvec=true}
+     * forces the generic kernel (A/B runs of the benchmarks).
      */
     void matvec(Matrix w, DeviceBuffer x, int xStride, DeviceBuffer y, int batch) {
         if (batch == 1 && w.type() == StorageType.BF16 && w.cols() % 4 == 0 && groups.matvec() > 1 && !GENERIC_MATVEC) {
             q.launch(kernel(MatVec.class, "matvecBf16Rows", Map.of("rowsPerGroup", ROWS_PER_GROUP,
                             "threadsPerRow", THREADS_PER_ROW, "unroll", MATVEC_UNROLL)),
                     MatVec.rowsGrid(w.rows(), ROWS_PER_GROUP, THREADS_PER_ROW, 0), w.buffer(), x, y, w.rows(), w.cols(), 0);
-            return;
-        }
-        if (batch >= GEMM_BATCH && groups.matvec() > 1 && !GENERIC_MATVEC) {
-            linear(x, xStride, w, y, batch);
             return;
         }
         int batchTile = batch >= 4 && groups.matvec() >= 4 ? 4 : 1;

@@ -214,9 +214,10 @@ class MambaModelTest {
     }
 
     /**
-     * Nine sequences (from 8 on, a GPU/OpenCL device's decode products go through the GEMM instead of
-     * the GEMV: ModelKernels.matvec), each prefilled with its own prefix, decoded together for two
-     * steps: each sequence's logits equal its own decode alone (the GEMV) to float32 rounding.
+     * Nine sequences (on a GPU/OpenCL device the batched GEMV's tiles of 4 sequences, the last one
+     * ragged, against the one-sequence bf16 or generic kernel alone), each prefilled with its own
+     * prefix, decoded together for two steps: each sequence's logits equal its own decode alone to
+     * float32 rounding.
      */
     @ParameterizedTest
     @ValueSource(strings = {"jvm", "opencl:0"})
