@@ -14,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -88,6 +89,22 @@ final class ProfilingDevice implements Device {
         byName.forEach((name, acc) -> kernels.add(new KernelTime(name, (int) acc[0], acc[1])));
         double span = seen.isEmpty() ? 0 : seen.getLast().end.millisSince(seen.getFirst().start);
         return new Profile(List.copyOf(kernels), sum, span, copies);
+    }
+
+    /**
+     * One run of {@code work} with every launch timed, as one line ("name ms, ..."): for work whose
+     * launches each take far longer than the host needs to issue them (a prefill kernel), so no
+     * blocker is queued.
+     */
+    String launchTimes(Runnable work) {
+        Profile p = profile(work, null, null, 0, 0);
+        StringBuilder line = new StringBuilder();
+        for (KernelTime k : p.kernels()) {
+            line.append(line.isEmpty() ? "" : ", ").append(k.name())
+                    .append(k.launches() > 1 ? " ×" + k.launches() : "")
+                    .append(String.format(Locale.ROOT, " %.3f ms", k.millis()));
+        }
+        return line.toString();
     }
 
     /** Host milliseconds {@code work} takes to issue (and, where the device is synchronous, run). */

@@ -61,7 +61,7 @@ public final class SelectiveScanBench {
             return;
         }
         List<String> rows = new ArrayList<>();
-        try (Device device = Devices.open(id)) {
+        try (ProfilingDevice device = new ProfilingDevice(Devices.open(id))) {
             System.out.println("== " + device.id() + " " + device.name());
             if (shapes.isEmpty()) {
                 for (int dInner : new int[]{1536, 5120}) {
@@ -99,7 +99,7 @@ public final class SelectiveScanBench {
     }
 
     /** One table row per type in {@code types}. */
-    static List<String> run(Device device, int dInner, int seqLen, int[] types) {
+    static List<String> run(ProfilingDevice device, int dInner, int seqLen, int[] types) {
         int xdblStride = DT_RANK + 2 * D_STATE;
         Random r = new Random(seqLen * 31L + dInner);
         long tokens = seqLen;
@@ -125,7 +125,7 @@ public final class SelectiveScanBench {
         return rows;
     }
 
-    private static String run(Device device, int dInner, int seqLen, int type, float[] u, float[] delta, float[] z,
+    private static String run(ProfilingDevice device, int dInner, int seqLen, int type, float[] u, float[] delta, float[] z,
                               float[] xdbl, float[] bias, float[] dSkip, float[] aLog) {
         int xdblStride = DT_RANK + 2 * D_STATE;
         long tokens = seqLen;
@@ -151,7 +151,8 @@ public final class SelectiveScanBench {
                     q.finish();
                     check(device, type, y, u, delta, bias, aLog, xdbl, xdblStride, z, dSkip, seqLen, dInner);
                     double ms = DeviceTiming.medianMillis(q, REPEATS, i -> prefill.run());
-                    System.out.printf(Locale.ROOT, "%s dInner %d L %d chunk %d: %.3f ms%n", name, dInner, seqLen, chunk, ms);
+                    System.out.printf(Locale.ROOT, "%s dInner %d L %d chunk %d: %.3f ms; per launch: %s%n", name, dInner,
+                            seqLen, chunk, ms, device.launchTimes(prefill));
                     if (ms < bestMs) {
                         bestMs = ms;
                         best = "chunk " + chunk;

@@ -79,7 +79,7 @@ public final class SsdBench {
             aLog[h] = (float) Math.log(1 + 15 * r.nextFloat());
             dSkip[h] = r.nextFloat();
         }
-        try (Device device = Devices.open(id)) {
+        try (ProfilingDevice device = new ProfilingDevice(Devices.open(id))) {
             System.out.println("== " + device.id() + " " + device.name() + ", L " + seqLen);
             Queue q = device.queue();
             for (int type : types) {
@@ -105,6 +105,7 @@ public final class SsdBench {
                             double bytes = (double) StorageType.bytes(type) * seqLen * (width + HEADS + HEADS * HEAD_DIM);
                             System.out.printf(Locale.ROOT, "%s chunk %d: %.3f ms (min bytes %.0f MB: %.0f GB/s)%n", name,
                                     chunk, ms, bytes / 1e6, bytes / (ms * 1e6));
+                            System.out.println("  per launch: " + device.launchTimes(prefill));
                         }
                     }
                 }
