@@ -60,6 +60,16 @@ public final class SelectiveScanKernels {
      */
     static final float LOG2E = 1.442695f;
 
+    /**
+     * Chunks whose values pass 2 loads before it uses any. Each step of the walk over chunks needs
+     * the chunk's local state and Δ sum from memory, and the store of the previous step keeps the
+     * compiler from hoisting the next loads (states is read and written): one memory round trip per
+     * chunk, measured on an H100 as 35% of the prefill at dInner 5120, L 32768 (1.9 of 5.45 ms,
+     * growing linearly with the number of chunks). Loading 8 chunks at once makes it one round trip
+     * per 8; the arithmetic and its order are unchanged.
+     */
+    public static final int CARRY_BATCH = 8;
+
     /** softplus(x) = log(1 + e^x), x itself past 20 (where PyTorch's softplus switches too). */
     @DeviceFunction
     public static float softplus(float x) {
@@ -121,7 +131,8 @@ public final class SelectiveScanKernels {
     /**
      * Pass 2, in place: states[b, d, c, :] becomes the state chunk c starts from; finalState
      * (batch, dInner, dState) gets the state after the last token. Grid: batch · dInner · dState
-     * work-items (state fastest), any group size; each walks the nChunks chunks in order.
+     * work-items (state fastest), any group size; each walks the nChunks chunks in order, loading
+     * {@link #CARRY_BATCH} chunks ahead (each item reads an element before it writes it).
      */
     @Kernel
     public static void chunkCarry(KernelContext ctx, FloatArray aLog, FloatArray dtSums, FloatArray states,
@@ -136,12 +147,22 @@ public final class SelectiveScanKernels {
         int bd = gid / dState;
         int d = bd % dInner;
         float a = -KernelMath.exp(aLog.get(d * dState + n));
+        float[] local = new float[CARRY_BATCH];
+        float[] dtSum = new float[CARRY_BATCH];
         float h = 0.0f;
-        for (int c = 0; c < nChunks; c++) {
-            int s = (bd * nChunks + c) * dState + n;
-            float local = states.get(s);
-            states.set(s, h);
-            h = KernelMath.exp(a * dtSums.get(bd * nChunks + c)) * h + local;
+        for (int c0 = 0; c0 < nChunks; c0 += CARRY_BATCH) {
+            // The next CARRY_BATCH chunks' loads first, all in flight at once (see CARRY_BATCH).
+            for (int j = 0; j < CARRY_BATCH; j++) {
+                int c = Math.min(c0 + j, nChunks - 1);
+                local[j] = states.get((bd * nChunks + c) * dState + n);
+                dtSum[j] = dtSums.get(bd * nChunks + c);
+            }
+            for (int j = 0; j < CARRY_BATCH; j++) {
+                if (c0 + j < nChunks) {
+                    states.set((bd * nChunks + c0 + j) * dState + n, h);
+                    h = KernelMath.exp(a * dtSum[j]) * h + local[j];
+                }
+            }
         }
         finalState.set(gid, h);
     }

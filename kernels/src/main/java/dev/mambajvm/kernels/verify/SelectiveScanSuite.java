@@ -46,6 +46,7 @@ public final class SelectiveScanSuite {
         checks.addAll(prefillThenStep(1, 130, 150, 16, 5, 32, StorageType.F32, StorageType.BF16));
         checks.addAll(prefillThenStep(3, 6, 33, 8, 2, 16, StorageType.BF16, StorageType.BF16));   // L < chunk
         checks.addAll(prefillThenStep(1, 50, 20, 16, 3, 16, StorageType.F16, StorageType.F16));
+        checks.addAll(prefillThenStep(2, 150, 20, 16, 3, 8, StorageType.F32, StorageType.F32));   // 19 chunks: the carry's batches of 8, the last ragged
         // The decode step in its GPU work-group shape on every device (on the JVM backend too, where
         // it runs with real barriers): dInner not a multiple of the channel block, dtRank not a
         // multiple of the lanes, batch > 1, dState below and above the lanes.

@@ -49,6 +49,7 @@ public final class SsdSuite {
         checks.addAll(prefillThenStep(1, 70, 3, 3, 8, 24, 48, 0.1f, 0.6f, f32));     // G = nHeads, clamped dt, N % 16 ≠ 0
         checks.addAll(prefillThenStep(1, 300, 4, 2, 64, 128, 256, 0.0f, INF, f32));  // Mamba-2 head shape and chunk
         checks.addAll(twoPieces(2, 21, 40, 4, 2, 16, 32, 16, f32));                  // prefill from a cached state
+        checks.addAll(prefillThenStep(1, 300, 2, 1, 8, 16, 16, 0.0f, INF, f32));    // 19 chunks: state passing in batches of 8, the last ragged
         // bf16 activations: L and P not multiples of the 16-token and 16-column tiles, N % 16 ≠ 0,
         // several tiles per chunk, Mamba-2's head shape; one f16 case
         checks.addAll(prefillThenStep(2, 37, 6, 2, 12, 16, 16, 0.0f, INF, bf16));
