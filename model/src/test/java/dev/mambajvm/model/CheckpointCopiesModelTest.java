@@ -128,7 +128,7 @@ class CheckpointCopiesModelTest {
             for (int t = prompt; t < ids.length; t++) {
                 float[] a = bf16.decode(s1, new int[]{ids[t]})[0];
                 float[] b = rounded.decode(s2, new int[]{ids[t]})[0];
-                worst = Math.max(worst, relError(new float[][]{a}, new float[][]{b}));
+                worst = Math.max(worst, MambaModelTest.relError(a, b));
             }
             System.out.printf("%s %s: %d decode steps, bf16 vs bf16-rounded float32, worst %.3e%n",
                     fixture, device, ids.length - prompt, worst);

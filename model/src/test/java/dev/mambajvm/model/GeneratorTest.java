@@ -8,7 +8,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,9 +37,9 @@ class GeneratorTest {
     @BeforeAll
     void load() throws Exception {
         Path dir = MambaModelTest.fixture("mamba1-tiny");
-        Map<String, Object> golden = JsonFiles.readObject("golden.json", Files.readAllBytes(dir.resolve("golden.json")));
-        greedyPrompt = ((List<?>) golden.get("greedy_prompt")).stream().mapToInt(v -> ((Number) v).intValue()).toArray();
-        greedyContinuation = ((List<?>) golden.get("greedy_continuation")).stream().mapToInt(v -> ((Number) v).intValue()).toArray();
+        Golden golden = Golden.read(dir);
+        greedyPrompt = golden.greedyPrompt();
+        greedyContinuation = golden.greedyContinuation();
         for (String id : new String[]{"jvm", "opencl:0"}) {
             Device d = Devices.open(id);
             devices.put(id, d);

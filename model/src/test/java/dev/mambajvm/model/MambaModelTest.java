@@ -80,7 +80,8 @@ class MambaModelTest {
         return Math.sqrt(num / den);
     }
 
-    private static double relError(float[] got, float[] ref) {
+    /** ‖a − ref‖ / ‖ref‖ of one row of logits against another float32 run's. */
+    static double relError(float[] got, float[] ref) {
         double num = 0, den = 0;
         for (int v = 0; v < ref.length; v++) {
             double d = (double) got[v] - ref[v];

@@ -69,16 +69,6 @@ class RecordedDecodeTest {
         devices.values().forEach(Device::close);
     }
 
-    private static double relError(float[] got, float[] ref) {
-        double num = 0, den = 0;
-        for (int v = 0; v < ref.length; v++) {
-            double d = (double) got[v] - ref[v];
-            num += d * d;
-            den += (double) ref[v] * ref[v];
-        }
-        return Math.sqrt(num / den);
-    }
-
     private static int argmax(float[] row) {
         int best = 0;
         for (int v = 1; v < row.length; v++) {
@@ -128,7 +118,7 @@ class RecordedDecodeTest {
                 float[][] e = model.decode(eager, next);
                 model.decodeGreedy(eagerGreedy, next);   // keeps its state in step
                 for (int s = 0; s < 2; s++) {
-                    double err = relError(r[s], e[s]);
+                    double err = MambaModelTest.relError(r[s], e[s]);
                     assertTrue(err <= 1e-6, fixture + " on " + device + ", step " + step + ", slot " + s
                             + ": relative error " + err);
                 }
@@ -201,7 +191,7 @@ class RecordedDecodeTest {
 
     private static void compare(String what, float[][] got, float[][] ref) {
         for (int s = 0; s < ref.length; s++) {
-            double err = relError(got[s], ref[s]);
+            double err = MambaModelTest.relError(got[s], ref[s]);
             assertTrue(err <= 1e-6, what + ", slot " + s + ": relative error " + err);
         }
     }
