@@ -19,9 +19,9 @@ public final class KernelMath {
     /**
      * 2^x. On GPUs a single special-function instruction (CUDA: {@code ex2}), where
      * {@code exp(x)} needs a multiply and range handling around it: in a loop that is bound by
-     * exponentials, pre-scale by log2(e) once and call this. On the JVM, exp of x·ln 2 in double:
-     * Math.pow took about twice as long as Math.exp (11 vs 5 ns a call), and the double product
-     * and exp are far more accurate than the float result needs.
+     * exponentials, pre-scale by log2(e) once and call this. On the JVM, exp of x·ln 2 in double
+     * rather than Math.pow(2, x), the general (and slower) function; the double product and exp
+     * are far more accurate than the float result needs.
      */
     public static float exp2(float x) {
         return (float) Math.exp(x * LN2);
