@@ -78,6 +78,7 @@ final class KernelTranslator {
     static final String CONTEXT = "dev.mambajvm.lang.KernelContext";
     static final String KERNEL_MATH = "dev.mambajvm.lang.KernelMath";
     static final String CONSTANT = "dev.mambajvm.lang.Constant";
+    static final String UNROLL = "dev.mambajvm.lang.Unroll";
     static final String DEVICE_FUNCTION = "dev.mambajvm.lang.DeviceFunction";
 
     private static final Map<String, DType> ARRAY_TYPES = Map.of(
@@ -260,6 +261,10 @@ final class KernelTranslator {
                 out.append('\n');
             }
             case ForLoopTree f -> {
+                if (!f.getInitializer().isEmpty() && f.getInitializer().getFirst() instanceof VariableTree v
+                        && hasAnnotation(v, UNROLL)) {
+                    indent(out, depth).append("#pragma unroll\n");
+                }
                 indent(out, depth).append("for (").append(forInit(f)).append("; ")
                         .append(f.getCondition() == null ? "" : expr(f.getCondition())).append("; ");
                 List<String> updates = new ArrayList<>();

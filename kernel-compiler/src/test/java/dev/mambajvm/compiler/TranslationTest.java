@@ -44,6 +44,9 @@ class TranslationTest {
                     for (int k = 0, j = 1; k < width; k++, j += 2) {
                         acc[k] = Math.max(x, (float) j) + Math.min(k, j);
                     }
+                    for (@Unroll int k = 1; k < width; k++) {
+                        acc[0] += acc[k];
+                    }
                     shared[ctx.localIdx] = square(acc[0]) + (float) Math.exp(alpha);
                     ctx.localBarrier();
                     if (i < n && unsigned != 0) {
@@ -111,6 +114,8 @@ class TranslationTest {
         assertContains(cu, "float x = mamba_half_to_float(h[i]) + mamba_bf16_to_float(b[i]) * 1.0E-5f + scale;");
         assertContains(cu, "float acc[width] = {0};");
         assertContains(cu, "for (int k = 0, j = 1; k < width; k++, j += 2) {");
+        assertContains(cu, "    #pragma unroll\n    for (int k = 1; k < width; k++) {");
+        assertEquals(1, cu.split("#pragma unroll", -1).length - 1, "only the @Unroll loop is marked");
         assertContains(cu, "acc[k] = fmaxf(x, (float) j) + min(k, j);");
         assertContains(cu, "shared[(int) threadIdx.x] = square(acc[0]) + (float) expf(alpha);");
         assertContains(cu, "__syncthreads();");
@@ -130,6 +135,7 @@ class TranslationTest {
         assertContains(cl, "__kernel void everything(__global float* a, __global const int* bits, __global long* wide, "
                 + "__global half* h, __global ushort* b, float alpha, long offset, int n)");
         assertContains(cl, "__local float shared[8 * width];");
+        assertContains(cl, "    #pragma unroll\n    for (int k = 1; k < width; k++) {");
         assertContains(cl, "long w = wide[i] + 5L + offset;");
         assertContains(cl, "float x = vload_half(i, h) + mamba_bf16_to_float(b[i]) * 1.0E-5f + scale;");
         assertContains(cl, "shared[(int) get_local_id(0)] = square(acc[0]) + (float) exp(alpha);");
