@@ -29,8 +29,12 @@ import java.util.Random;
  * channel and state), and a check of eight channels against a float64 sequential scan. When bf16
  * is measured the inputs are rounded to bf16 for every type, so both read the same values.
  *
- * <p>Usage: {@code SelectiveScanBench [--dtype f32|bf16|f32,bf16] [device [dInner:L ...]]} (default
- * f32, cuda:0 and the six shapes).
+ * <p>Each is also run in several prefill walks ({@code SelectiveScan.PrefillShape}): {@code --walk}
+ * takes a comma-separated list of tokens-ahead counts, each with a {@code p} suffix for packed B
+ * and C loads (e.g. {@code 1,8p}); by default the device's own walk only.
+ *
+ * <p>Usage: {@code SelectiveScanBench [--dtype f32|bf16|f32,bf16] [--walk LIST] [device [dInner:L ...]]}
+ * (default f32, the device's walk, cuda:0 and the six shapes).
  */
 public final class SelectiveScanBench {
     private static final int D_STATE = 16;
@@ -44,9 +48,11 @@ public final class SelectiveScanBench {
         List<String> rest = new ArrayList<>(List.of(args));
         int[] types;
         List<int[]> shapes = new ArrayList<>();
+        List<SelectiveScan.PrefillShape> walks;
         String id;
         try {
             types = dtypes(rest);
+            walks = walks(rest);
             id = rest.isEmpty() ? "cuda:0" : rest.removeFirst();
             for (String a : rest) {
                 String[] p = a.split(":");
@@ -63,6 +69,9 @@ public final class SelectiveScanBench {
         List<String> rows = new ArrayList<>();
         try (ProfilingDevice device = new ProfilingDevice(Devices.open(id))) {
             System.out.println("== " + device.id() + " " + device.name());
+            if (walks.isEmpty()) {
+                walks = List.of(SelectiveScan.PrefillShape.forDevice(device));
+            }
             if (shapes.isEmpty()) {
                 for (int dInner : new int[]{1536, 5120}) {
                     for (int seqLen : new int[]{2048, 8192, 32768}) {
@@ -71,11 +80,11 @@ public final class SelectiveScanBench {
                 }
             }
             for (int[] shape : shapes) {
-                rows.addAll(run(device, shape[0], shape[1], types));
+                rows.addAll(run(device, shape[0], shape[1], types, walks));
             }
         }
         System.out.println();
-        System.out.println("| dtype | dInner | L | best ms (chunk) | min bytes GB/s | exp/s (×1e12) |");
+        System.out.println("| dtype | dInner | L | best ms (chunk, walk) | min bytes GB/s | exp/s (×1e12) |");
         System.out.println("| --- | --- | --- | --- | --- | --- |");
         rows.forEach(System.out::println);
     }
@@ -98,8 +107,35 @@ public final class SelectiveScanBench {
         };
     }
 
+    /**
+     * Removes {@code --walk LIST} from the front of args: the prefill walks to measure, or an
+     * empty list (the device's own). An IllegalArgumentException names what was expected.
+     */
+    static List<SelectiveScan.PrefillShape> walks(List<String> args) {
+        if (args.isEmpty() || !args.getFirst().equals("--walk")) {
+            return List.of();
+        }
+        args.removeFirst();
+        String value = args.isEmpty() ? "" : args.removeFirst();
+        List<SelectiveScan.PrefillShape> walks = new ArrayList<>();
+        for (String w : value.split(",", -1)) {
+            if (!w.matches("([1-9]|[12][0-9]|3[0-2])p?")) {
+                throw new IllegalArgumentException("--walk takes tokens ahead (1 to 32), each optionally followed by p "
+                        + "(packed B, C loads), comma-separated, e.g. 1,8p; got '" + value + "'");
+            }
+            boolean packed = w.endsWith("p");
+            walks.add(new SelectiveScan.PrefillShape(Integer.parseInt(packed ? w.substring(0, w.length() - 1) : w), packed));
+        }
+        return walks;
+    }
+
+    private static String walkName(SelectiveScan.PrefillShape walk) {
+        return walk.tokenBatch() + (walk.packBC() ? "p" : "");
+    }
+
     /** One table row per type in {@code types}. */
-    static List<String> run(ProfilingDevice device, int dInner, int seqLen, int[] types) {
+    static List<String> run(ProfilingDevice device, int dInner, int seqLen, int[] types,
+                            List<SelectiveScan.PrefillShape> walks) {
         int xdblStride = DT_RANK + 2 * D_STATE;
         Random r = new Random(seqLen * 31L + dInner);
         long tokens = seqLen;
@@ -120,12 +156,13 @@ public final class SelectiveScanBench {
         }
         List<String> rows = new ArrayList<>();
         for (int type : types) {
-            rows.add(run(device, dInner, seqLen, type, u, delta, z, xdbl, bias, dSkip, aLog));
+            rows.add(run(device, dInner, seqLen, type, walks, u, delta, z, xdbl, bias, dSkip, aLog));
         }
         return rows;
     }
 
-    private static String run(ProfilingDevice device, int dInner, int seqLen, int type, float[] u, float[] delta, float[] z,
+    private static String run(ProfilingDevice device, int dInner, int seqLen, int type,
+                              List<SelectiveScan.PrefillShape> walks, float[] u, float[] delta, float[] z,
                               float[] xdbl, float[] bias, float[] dSkip, float[] aLog) {
         int xdblStride = DT_RANK + 2 * D_STATE;
         long tokens = seqLen;
@@ -139,23 +176,29 @@ public final class SelectiveScanBench {
              DeviceBuffer ds = HostData.uploadAs(device, StorageType.F32, dSkip);
              DeviceBuffer da = HostData.uploadAs(device, StorageType.F32, aLog);
              DeviceBuffer y = device.allocate(tokens * dInner * StorageType.bytes(type));
+             // NaN, copied over y before each variant: a variant that wrote nothing fails its check.
+             DeviceBuffer poison = HostData.poisoned(device, type, Math.toIntExact(tokens * dInner));
              DeviceBuffer state = device.allocate((long) dInner * D_STATE * Float.BYTES)) {
             for (int chunk : new int[]{32, 64, 128, 256}) {
-                SelectiveScan scan = new SelectiveScan(device, D_STATE, chunk, type);
-                int nChunks = scan.chunks(seqLen);
-                try (DeviceBuffer states = device.allocate((long) dInner * nChunks * D_STATE * Float.BYTES);
-                     DeviceBuffer dtSums = device.allocate((long) dInner * nChunks * Float.BYTES)) {
-                    Runnable prefill = () -> scan.prefill(q, du, dd, db, da, dx, xdblStride, DT_RANK, DT_RANK + D_STATE,
-                            dz, 2 * dInner, dInner, ds, states, dtSums, state, y, 1, seqLen, dInner);
-                    prefill.run();
-                    q.finish();
-                    check(device, type, y, u, delta, bias, aLog, xdbl, xdblStride, z, dSkip, seqLen, dInner);
-                    double ms = DeviceTiming.medianMillis(q, REPEATS, i -> prefill.run());
-                    System.out.printf(Locale.ROOT, "%s dInner %d L %d chunk %d: %.3f ms; per launch: %s%n", name, dInner,
-                            seqLen, chunk, ms, device.launchTimes(prefill));
-                    if (ms < bestMs) {
-                        bestMs = ms;
-                        best = "chunk " + chunk;
+                for (SelectiveScan.PrefillShape walk : walks) {
+                    SelectiveScan scan = new SelectiveScan(device, D_STATE, chunk, type,
+                            SelectiveScan.StepShape.forDevice(device), walk);
+                    int nChunks = scan.chunks(seqLen);
+                    try (DeviceBuffer states = device.allocate((long) dInner * nChunks * D_STATE * Float.BYTES);
+                         DeviceBuffer dtSums = device.allocate((long) dInner * nChunks * Float.BYTES)) {
+                        Runnable prefill = () -> scan.prefill(q, du, dd, db, da, dx, xdblStride, DT_RANK, DT_RANK + D_STATE,
+                                dz, 2 * dInner, dInner, ds, states, dtSums, state, y, 1, seqLen, dInner);
+                        q.copy(poison, y, tokens * dInner * StorageType.bytes(type));
+                        prefill.run();
+                        q.finish();
+                        check(device, type, y, u, delta, bias, aLog, xdbl, xdblStride, z, dSkip, seqLen, dInner);
+                        double ms = DeviceTiming.medianMillis(q, REPEATS, i -> prefill.run());
+                        System.out.printf(Locale.ROOT, "%s dInner %d L %d chunk %d walk %s: %.3f ms; per launch: %s%n", name,
+                                dInner, seqLen, chunk, walkName(walk), ms, device.launchTimes(prefill));
+                        if (ms < bestMs) {
+                            bestMs = ms;
+                            best = "chunk " + chunk + ", walk " + walkName(walk);
+                        }
                     }
                 }
             }

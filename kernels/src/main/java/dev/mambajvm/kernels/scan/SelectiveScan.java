@@ -61,9 +61,39 @@ public final class SelectiveScan {
         }
     }
 
-    private final CompiledKernel chunkStates;
+    /**
+     * Tokens whose delta, u (and z) a prefill work-item loads before it computes any of them, on a
+     * GPU or OpenCL device (SelectiveScanKernels, "Loads ahead").
+     */
+    public static final int TOKEN_BATCH = 8;
+
+    /**
+     * How the prefill passes walk their chunk ({@link SelectiveScanKernels}, "Loads ahead and
+     * packed loads"): {@code tokenBatch} tokens loaded ahead (1: one token at a time), and B, C
+     * read as 64-bit words when {@code packBC} and the layout allows (else one element per load).
+     * Every shape computes the same values in the same order.
+     */
+    public record PrefillShape(int tokenBatch, boolean packBC) {
+        public PrefillShape {
+            if (tokenBatch < 1 || tokenBatch > 32) {
+                throw new IllegalArgumentException("tokenBatch must be 1..32, got " + tokenBatch);
+            }
+        }
+
+        /**
+         * GPU and OpenCL devices: {@link #TOKEN_BATCH} tokens ahead, packed B and C. The JVM
+         * backend: one token at a time, scalar loads (a work-item there is a plain loop iteration,
+         * with no memory latency to hide).
+         */
+        public static PrefillShape forDevice(Device device) {
+            return device.kind() == BackendKind.JVM ? new PrefillShape(1, false) : new PrefillShape(TOKEN_BATCH, true);
+        }
+    }
+
+    /** Prefill passes 1 and 3, indexed by packed (1) or scalar (0) B and C loads; compiled on first use. */
+    private final CompiledKernel[] chunkStates = new CompiledKernel[2];
     private final CompiledKernel chunkCarry;
-    private final CompiledKernel chunkOutputs;
+    private final CompiledKernel[] chunkOutputs = new CompiledKernel[2];
     /** The decode step per dt_proj storage type (StorageType code), compiled on first use. */
     private final CompiledKernel[] stateUpdate = new CompiledKernel[3];
     private final Device device;
@@ -71,6 +101,7 @@ public final class SelectiveScan {
     private final int chunkLen;
     private final int ioType;
     private final StepShape stepShape;
+    private final PrefillShape prefillShape;
 
     /** A scan whose prefill reads and writes float32 activations. */
     public SelectiveScan(Device device, int dState, int chunkLen) {
@@ -85,21 +116,25 @@ public final class SelectiveScan {
      *                 decode {@link #step} reads and writes float32 whatever this is
      */
     public SelectiveScan(Device device, int dState, int chunkLen, int ioType) {
-        this(device, dState, chunkLen, ioType, StepShape.forDevice(device));
+        this(device, dState, chunkLen, ioType, StepShape.forDevice(device), PrefillShape.forDevice(device));
     }
 
     /** As above, the decode {@link #step} with the work-group {@code stepShape} rather than the device's default. */
     public SelectiveScan(Device device, int dState, int chunkLen, int ioType, StepShape stepShape) {
+        this(device, dState, chunkLen, ioType, stepShape, PrefillShape.forDevice(device));
+    }
+
+    /** As above, and the prefill's walk in {@code prefillShape} rather than the device's default. */
+    public SelectiveScan(Device device, int dState, int chunkLen, int ioType, StepShape stepShape,
+                         PrefillShape prefillShape) {
         this.device = device;
         this.stepShape = stepShape;
+        this.prefillShape = prefillShape;
         this.dState = dState;
         this.chunkLen = chunkLen;
         this.ioType = StorageType.require(ioType, "ioType");
-        Map<String, Integer> both = Map.of("dState", dState, "chunkLen", chunkLen);
-        Map<String, Integer> typed = Map.of("dState", dState, "chunkLen", chunkLen, "ioType", ioType);
-        chunkStates = device.compile(KernelSpec.load(SelectiveScanKernels.class, "chunkStates"), typed);
-        chunkCarry = device.compile(KernelSpec.load(SelectiveScanKernels.class, "chunkCarry"), both);
-        chunkOutputs = device.compile(KernelSpec.load(SelectiveScanKernels.class, "chunkOutputs"), typed);
+        chunkCarry = device.compile(KernelSpec.load(SelectiveScanKernels.class, "chunkCarry"),
+                Map.of("dState", dState, "chunkLen", chunkLen));
     }
 
     /** The {@link StorageType} of the prefill's activations. */
@@ -130,13 +165,39 @@ public final class SelectiveScan {
                         DeviceBuffer states, DeviceBuffer dtSums, DeviceBuffer finalState, DeviceBuffer y,
                         int batch, int seqLen, int dInner) {
         WorkerGrid perChunk = WorkerGrid.covering1D((long) batch * chunks(seqLen) * dInner, LOCAL);
-        // Each typed array goes in all three slots of its storage type; the kernel reads only one.
-        q.launch(chunkStates, perChunk, u, u, u, delta, delta, delta, deltaBias, aLog, xdbl, xdbl, xdbl, xdblStride,
-                bOffset, states, dtSums, batch, seqLen, dInner);
+        int packed = prefillShape.packBC() && packable(xdblStride, bOffset, cOffset) ? 1 : 0;
+        // Each typed array goes in all three slots of its storage type (and xdbl in its 64-bit
+        // view); the kernel reads only one.
+        q.launch(prefillPass(chunkStates, "chunkStates", packed), perChunk, u, u, u, delta, delta, delta, deltaBias, aLog,
+                xdbl, xdbl, xdbl, xdbl, xdblStride, bOffset, states, dtSums, batch, seqLen, dInner);
         q.launch(chunkCarry, WorkerGrid.covering1D((long) batch * dInner * dState, LOCAL), aLog, dtSums, states,
                 finalState, batch, seqLen, dInner);
-        q.launch(chunkOutputs, perChunk, u, u, u, delta, delta, delta, deltaBias, aLog, xdbl, xdbl, xdbl, xdblStride,
-                bOffset, cOffset, z, z, z, zStride, zOffset, dSkip, states, y, y, y, batch, seqLen, dInner);
+        q.launch(prefillPass(chunkOutputs, "chunkOutputs", packed), perChunk, u, u, u, delta, delta, delta, deltaBias,
+                aLog, xdbl, xdbl, xdbl, xdbl, xdblStride, bOffset, cOffset, z, z, z, zStride, zOffset, dSkip, states,
+                y, y, y, batch, seqLen, dInner);
+    }
+
+    /**
+     * Whether B and C can be read as 64-bit words: f32 (2 per word) or bf16 (4 per word)
+     * activations, and every row of xdbl, B's and C's first element and dState a whole number of
+     * words (xdbl's buffer itself starts on a word, as every allocation does). Otherwise the
+     * passes read one element per load, with the same result.
+     */
+    public boolean packable(int xdblStride, int bOffset, int cOffset) {
+        if (ioType == StorageType.F16) {
+            return false;
+        }
+        int perWord = ioType == StorageType.BF16 ? 4 : 2;
+        return xdblStride % perWord == 0 && bOffset % perWord == 0 && cOffset % perWord == 0 && dState % perWord == 0;
+    }
+
+    private CompiledKernel prefillPass(CompiledKernel[] compiled, String name, int packed) {
+        if (compiled[packed] == null) {
+            compiled[packed] = device.compile(KernelSpec.load(SelectiveScanKernels.class, name),
+                    Map.of("dState", dState, "chunkLen", chunkLen, "ioType", ioType,
+                            "tokenBatch", prefillShape.tokenBatch(), "packBC", packed));
+        }
+        return compiled[packed];
     }
 
     /**

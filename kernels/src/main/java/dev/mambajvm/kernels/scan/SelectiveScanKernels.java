@@ -9,6 +9,8 @@ import dev.mambajvm.lang.HalfArray;
 import dev.mambajvm.lang.Kernel;
 import dev.mambajvm.lang.KernelContext;
 import dev.mambajvm.lang.KernelMath;
+import dev.mambajvm.lang.LongArray;
+import dev.mambajvm.lang.Unroll;
 
 /**
  * The selective scan of Mamba-1, for prefill: for every channel d and state n,
@@ -48,6 +50,21 @@ import dev.mambajvm.lang.KernelMath;
  *       state, writing y.</li>
  * </ol>
  * The recurrence runs twice (the price of parallelism over time); u, delta and B are read twice.
+ *
+ * <p><b>Loads ahead and packed loads</b> (passes 1 and 3; constants {@code tokenBatch} and
+ * {@code packBC}, chosen by the host: SelectiveScan.PrefillShape). A work-item walks its chunk one
+ * token at a time, and each token's arithmetic needs that token's loads: walked naively, every
+ * token waits a full memory round trip. So the item first loads delta, u (and z) for the next
+ * {@code tokenBatch} tokens into registers, all in flight together, and then computes them: one wait
+ * per batch (the loops over the batch are {@code @Unroll}: the batch's arrays are registers only if
+ * every index is a constant). A slot of a batch that runs past the chunk's end is skipped.
+ * Pass 3 also holds the batch's y in registers and stores it after the batch, so that
+ * no store separates two tokens' loads of B and C and the compiler may issue them early. B[t, :]
+ * and C[t, :] are the same for every channel: a broadcast within the warp, but still one load
+ * instruction per value, dState of each per token. With {@code packBC} they are read through a
+ * 64-bit view of xdbl, 2 float32 or 4 bf16 per load ({@link #packedAt}), when the layout is
+ * aligned to such words (the host checks). Neither changes the arithmetic or its order: every
+ * shape computes the same bits.
  */
 public final class SelectiveScanKernels {
     private SelectiveScanKernels() {
@@ -70,6 +87,21 @@ public final class SelectiveScanKernels {
      */
     public static final int CARRY_BATCH = 8;
 
+    /**
+     * Element e of a 64-bit word read through a {@code LongArray} view of float32 (e < 2) or bf16
+     * (e < 4, ioType BF16) data, as float32; little-endian, so element 0 is the lowest bits. A
+     * bf16 is the top half of a float32. With e and ioType known at compile time (unrolled loops,
+     * a constant) this is one shift or mask.
+     */
+    @DeviceFunction
+    public static float packedAt(long word, int e, int ioType) {
+        if (ioType == StorageType.BF16) {
+            int half = (int) (e < 2 ? word : word >>> 32);
+            return Float.intBitsToFloat(e % 2 == 0 ? half << 16 : half & 0xFFFF0000);
+        }
+        return Float.intBitsToFloat((int) (e == 0 ? word : word >>> 32));
+    }
+
     /** softplus(x) = log(1 + e^x), x itself past 20 (where PyTorch's softplus switches too). */
     @DeviceFunction
     public static float softplus(float x) {
@@ -84,16 +116,18 @@ public final class SelectiveScanKernels {
 
     /**
      * Pass 1. states: (batch, dInner, nChunks, dState) out; dtSums: (batch, dInner, nChunks) out.
-     * u, delta and xdbl in the slots of {@code ioType}. Grid: batch · nChunks · dInner work-items
-     * (channel fastest), any group size.
+     * u, delta and xdbl in the slots of {@code ioType}; {@code xdbl64} is the same xdbl buffer seen
+     * as 64-bit words, read instead of the xdbl slots when {@code packBC} != 0 (see
+     * {@link #packedAt}). Grid: batch · nChunks · dInner work-items (channel fastest), any group size.
      */
     @Kernel
     public static void chunkStates(KernelContext ctx, FloatArray u, HalfArray uF16, BFloat16Array uBf16,
                                    FloatArray delta, HalfArray deltaF16, BFloat16Array deltaBf16, FloatArray deltaBias,
                                    FloatArray aLog, FloatArray xdbl, HalfArray xdblF16, BFloat16Array xdblBf16,
-                                   int xdblStride, int bOffset, FloatArray states, FloatArray dtSums,
+                                   LongArray xdbl64, int xdblStride, int bOffset, FloatArray states, FloatArray dtSums,
                                    int batch, int seqLen, int dInner,
-                                   @Constant int dState, @Constant int chunkLen, @Constant int ioType) {
+                                   @Constant int dState, @Constant int chunkLen, @Constant int ioType,
+                                   @Constant int tokenBatch, @Constant int packBC) {
         int nChunks = (seqLen + chunkLen - 1) / chunkLen;
         int gid = ctx.globalIdx;
         if (gid >= batch * nChunks * dInner) {
@@ -102,8 +136,12 @@ public final class SelectiveScanKernels {
         int d = gid % dInner;
         int c = (gid / dInner) % nChunks;
         int b = gid / (dInner * nChunks);
+        int perWord = ioType == StorageType.BF16 ? 4 : 2;
         float[] a = new float[dState];
         float[] h = new float[dState];
+        // This channel's raw delta and u for the next tokenBatch tokens (registers).
+        float[] deltaAhead = new float[tokenBatch];
+        float[] uAhead = new float[tokenBatch];
         for (int n = 0; n < dState; n++) {
             a[n] = -KernelMath.exp(aLog.get(d * dState + n)) * LOG2E;
         }
@@ -111,14 +149,36 @@ public final class SelectiveScanKernels {
         float dtSum = 0.0f;
         int t0 = c * chunkLen;
         int t1 = Math.min(t0 + chunkLen, seqLen);
-        for (int t = t0; t < t1; t++) {
-            int row = b * seqLen + t;
-            float dt = softplus(StorageType.load(delta, deltaF16, deltaBf16, ioType, row * dInner + d) + bias);
-            float du = dt * StorageType.load(u, uF16, uBf16, ioType, row * dInner + d);
-            dtSum += dt;
-            for (int n = 0; n < dState; n++) {
-                h[n] = KernelMath.exp2(dt * a[n]) * h[n]
-                        + du * StorageType.load(xdbl, xdblF16, xdblBf16, ioType, row * xdblStride + bOffset + n);
+        for (int tb = t0; tb < t1; tb += tokenBatch) {
+            // The batch's loads first, all in flight at once ("Loads ahead" above); a slot past the
+            // end of the chunk re-reads its last token (a valid address) and is not used.
+            for (@Unroll int j = 0; j < tokenBatch; j++) {
+                int i = (b * seqLen + Math.min(tb + j, t1 - 1)) * dInner + d;
+                deltaAhead[j] = StorageType.load(delta, deltaF16, deltaBf16, ioType, i);
+                uAhead[j] = StorageType.load(u, uF16, uBf16, ioType, i);
+            }
+            for (@Unroll int j = 0; j < tokenBatch; j++) {
+                if (tb + j < t1) {
+                    int bAt = (b * seqLen + tb + j) * xdblStride + bOffset;
+                    float dt = softplus(deltaAhead[j] + bias);
+                    float du = dt * uAhead[j];
+                    dtSum += dt;
+                    if (packBC != 0) {
+                        // B[t, :] in dState / perWord loads of 64 bits rather than dState scalar loads.
+                        for (int k = 0; k < dState / perWord; k++) {
+                            long bWord = xdbl64.get(bAt / perWord + k);
+                            for (int e = 0; e < perWord; e++) {
+                                int n = k * perWord + e;
+                                h[n] = KernelMath.exp2(dt * a[n]) * h[n] + du * packedAt(bWord, e, ioType);
+                            }
+                        }
+                    } else {
+                        for (int n = 0; n < dState; n++) {
+                            h[n] = KernelMath.exp2(dt * a[n]) * h[n]
+                                    + du * StorageType.load(xdbl, xdblF16, xdblBf16, ioType, bAt + n);
+                        }
+                    }
+                }
             }
         }
         int s = ((b * dInner + d) * nChunks + c) * dState;
@@ -170,18 +230,20 @@ public final class SelectiveScanKernels {
     /**
      * Pass 3: y (batch·L, dInner) from the chunk's true initial state. z is read at
      * z[row · zStride + zOffset + d], C at xdbl[row · xdblStride + cOffset + n]. u, delta, xdbl,
-     * z and y in the slots of {@code ioType}. Grid as {@link #chunkStates}.
+     * z and y in the slots of {@code ioType}; xdbl64 and packBC as in {@link #chunkStates}. Grid as
+     * {@link #chunkStates}.
      */
     @Kernel
     public static void chunkOutputs(KernelContext ctx, FloatArray u, HalfArray uF16, BFloat16Array uBf16,
                                     FloatArray delta, HalfArray deltaF16, BFloat16Array deltaBf16, FloatArray deltaBias,
                                     FloatArray aLog, FloatArray xdbl, HalfArray xdblF16, BFloat16Array xdblBf16,
-                                    int xdblStride, int bOffset, int cOffset,
+                                    LongArray xdbl64, int xdblStride, int bOffset, int cOffset,
                                     FloatArray z, HalfArray zF16, BFloat16Array zBf16, int zStride, int zOffset,
                                     FloatArray dSkip, FloatArray states,
                                     FloatArray y, HalfArray yF16, BFloat16Array yBf16,
                                     int batch, int seqLen, int dInner,
-                                    @Constant int dState, @Constant int chunkLen, @Constant int ioType) {
+                                    @Constant int dState, @Constant int chunkLen, @Constant int ioType,
+                                    @Constant int tokenBatch, @Constant int packBC) {
         int nChunks = (seqLen + chunkLen - 1) / chunkLen;
         int gid = ctx.globalIdx;
         if (gid >= batch * nChunks * dInner) {
@@ -190,8 +252,16 @@ public final class SelectiveScanKernels {
         int d = gid % dInner;
         int c = (gid / dInner) % nChunks;
         int b = gid / (dInner * nChunks);
+        int perWord = ioType == StorageType.BF16 ? 4 : 2;
         float[] a = new float[dState];
         float[] h = new float[dState];
+        // This channel's raw delta, u and z for the next tokenBatch tokens, and its y for them: the
+        // stores wait for the end of the batch, so that no store sits between two tokens' loads
+        // (the compiler may not move a load above a store to memory it cannot prove distinct).
+        float[] deltaAhead = new float[tokenBatch];
+        float[] uAhead = new float[tokenBatch];
+        float[] zAhead = new float[tokenBatch];
+        float[] yAhead = new float[tokenBatch];
         int s = ((b * dInner + d) * nChunks + c) * dState;
         for (int n = 0; n < dState; n++) {
             a[n] = -KernelMath.exp(aLog.get(d * dState + n)) * LOG2E;
@@ -201,19 +271,45 @@ public final class SelectiveScanKernels {
         float skip = dSkip.get(d);
         int t0 = c * chunkLen;
         int t1 = Math.min(t0 + chunkLen, seqLen);
-        for (int t = t0; t < t1; t++) {
-            int row = b * seqLen + t;
-            float dt = softplus(StorageType.load(delta, deltaF16, deltaBf16, ioType, row * dInner + d) + bias);
-            float ut = StorageType.load(u, uF16, uBf16, ioType, row * dInner + d);
-            float du = dt * ut;
-            float acc = 0.0f;
-            for (int n = 0; n < dState; n++) {
-                h[n] = KernelMath.exp2(dt * a[n]) * h[n]
-                        + du * StorageType.load(xdbl, xdblF16, xdblBf16, ioType, row * xdblStride + bOffset + n);
-                acc += h[n] * StorageType.load(xdbl, xdblF16, xdblBf16, ioType, row * xdblStride + cOffset + n);
+        for (int tb = t0; tb < t1; tb += tokenBatch) {
+            for (@Unroll int j = 0; j < tokenBatch; j++) {
+                int row = b * seqLen + Math.min(tb + j, t1 - 1);
+                deltaAhead[j] = StorageType.load(delta, deltaF16, deltaBf16, ioType, row * dInner + d);
+                uAhead[j] = StorageType.load(u, uF16, uBf16, ioType, row * dInner + d);
+                zAhead[j] = StorageType.load(z, zF16, zBf16, ioType, row * zStride + zOffset + d);
             }
-            float out = (acc + skip * ut) * silu(StorageType.load(z, zF16, zBf16, ioType, row * zStride + zOffset + d));
-            StorageType.store(y, yF16, yBf16, ioType, row * dInner + d, out);
+            for (@Unroll int j = 0; j < tokenBatch; j++) {
+                if (tb + j < t1) {
+                    int row = b * seqLen + tb + j;
+                    float dt = softplus(deltaAhead[j] + bias);
+                    float du = dt * uAhead[j];
+                    float acc = 0.0f;
+                    if (packBC != 0) {
+                        // B[t, :] and C[t, :] in dState / perWord loads of 64 bits each.
+                        for (int k = 0; k < dState / perWord; k++) {
+                            long bWord = xdbl64.get((row * xdblStride + bOffset) / perWord + k);
+                            long cWord = xdbl64.get((row * xdblStride + cOffset) / perWord + k);
+                            for (int e = 0; e < perWord; e++) {
+                                int n = k * perWord + e;
+                                h[n] = KernelMath.exp2(dt * a[n]) * h[n] + du * packedAt(bWord, e, ioType);
+                                acc += h[n] * packedAt(cWord, e, ioType);
+                            }
+                        }
+                    } else {
+                        for (int n = 0; n < dState; n++) {
+                            h[n] = KernelMath.exp2(dt * a[n]) * h[n]
+                                    + du * StorageType.load(xdbl, xdblF16, xdblBf16, ioType, row * xdblStride + bOffset + n);
+                            acc += h[n] * StorageType.load(xdbl, xdblF16, xdblBf16, ioType, row * xdblStride + cOffset + n);
+                        }
+                    }
+                    yAhead[j] = (acc + skip * uAhead[j]) * silu(zAhead[j]);
+                }
+            }
+            for (@Unroll int j = 0; j < tokenBatch; j++) {
+                if (tb + j < t1) {
+                    StorageType.store(y, yF16, yBf16, ioType, (b * seqLen + tb + j) * dInner + d, yAhead[j]);
+                }
+            }
         }
     }
 

@@ -111,7 +111,7 @@ public final class HostData {
     }
 
     /** n poisoned elements (NaN) of the given storage type (0 f32, 1 f16, 2 bf16). */
-    static DeviceBuffer poisoned(Device d, int type, int n) {
+    public static DeviceBuffer poisoned(Device d, int type, int n) {
         return type == 1 ? poisonedShorts(d, n, HALF_POISON) : type == 2 ? poisonedShorts(d, n, BF16_POISON)
                 : poisonedFloats(d, n);
     }

@@ -55,8 +55,24 @@ public final class SelectiveScanSuite {
         checks.addAll(prefillThenStep(2, 9, 13, 8, 35, 16, StorageType.F32, StorageType.F32, gpu));
         checks.addAll(prefillThenStep(2, 9, 19, 24, 5, 16, StorageType.F16, StorageType.F32, gpu));
         // And in the one-item-per-channel shape (the JVM backend's) on every device.
-        checks.addAll(prefillThenStep(3, 20, 37, 16, 21, 16, StorageType.BF16, StorageType.F32,
-                new SelectiveScan.StepShape(1, 1)));
+        SelectiveScan.StepShape jvm = new SelectiveScan.StepShape(1, 1);
+        checks.addAll(prefillThenStep(3, 20, 37, 16, 21, 16, StorageType.BF16, StorageType.F32, jvm));
+        // The prefill walks of every device on every device: loads ahead (batches ragged against
+        // the chunk and against L) and packed B, C (dtRank 4, dState 16: rows and offsets whole
+        // 64-bit words for f32 and bf16); dtRank 5 asks for packing the layout does not allow, and
+        // f16 has no packed path (both fall back to scalar loads).
+        SelectiveScan.PrefillShape gpuWalk = new SelectiveScan.PrefillShape(SelectiveScan.TOKEN_BATCH, true);
+        for (int io : new int[]{StorageType.F32, StorageType.BF16}) {
+            checks.addAll(prefillThenStep(2, 45, 40, 16, 4, 16, StorageType.F32, io, gpu, gpuWalk));
+            checks.addAll(prefillThenStep(1, 150, 20, 16, 4, 8, StorageType.F32, io, jvm, gpuWalk));   // 19 chunks
+            checks.addAll(prefillThenStep(2, 45, 40, 16, 4, 16, StorageType.F32, io, gpu,
+                    new SelectiveScan.PrefillShape(3, true)));
+            checks.addAll(prefillThenStep(2, 45, 40, 16, 5, 16, StorageType.F32, io, gpu, gpuWalk));
+            checks.addAll(prefillThenStep(1, 30, 20, 16, 4, 4, StorageType.F32, io, jvm, gpuWalk));   // tokenBatch > chunk
+        }
+        checks.addAll(prefillThenStep(2, 45, 40, 16, 4, 16, StorageType.F32, StorageType.F16, gpu, gpuWalk));
+        checks.addAll(prefillThenStep(2, 45, 40, 16, 4, 16, StorageType.F32, StorageType.BF16, gpu,
+                new SelectiveScan.PrefillShape(1, false)));
         return checks;
     }
 
@@ -98,6 +114,14 @@ public final class SelectiveScanSuite {
     /** As above, the decode step in the work-group shape {@code stepShape}. */
     public List<Check> prefillThenStep(int batch, int seqLen, int dInner, int dState, int dtRank, int chunkLen,
                                        int dtProjType, int ioType, SelectiveScan.StepShape stepShape) {
+        return prefillThenStep(batch, seqLen, dInner, dState, dtRank, chunkLen, dtProjType, ioType, stepShape,
+                SelectiveScan.PrefillShape.forDevice(device));
+    }
+
+    /** As above, and the prefill's walk in {@code prefillShape}. */
+    public List<Check> prefillThenStep(int batch, int seqLen, int dInner, int dState, int dtRank, int chunkLen,
+                                       int dtProjType, int ioType, SelectiveScan.StepShape stepShape,
+                                       SelectiveScan.PrefillShape prefillShape) {
         int xdblStride = dtRank + 2 * dState;
         int bOffset = dtRank;
         int cOffset = dtRank + dState;
@@ -141,11 +165,13 @@ public final class SelectiveScanSuite {
             System.arraycopy(refAll.y(), (b * total + seqLen) * dInner, refLastY, b * dInner, dInner);
         }
 
-        SelectiveScan scan = new SelectiveScan(device, dState, chunkLen, ioType, stepShape);
+        SelectiveScan scan = new SelectiveScan(device, dState, chunkLen, ioType, stepShape, prefillShape);
         String shape = "b=" + batch + " L=" + seqLen + " dInner=" + dInner + " dState=" + dState + " chunk=" + chunkLen
                 + " dtRank=" + dtRank + " dt_proj " + StorageType.name(dtProjType)
                 + (ioType != StorageType.F32 ? " io " + StorageType.name(ioType) : "")
-                + " step " + stepShape.channels() + "x" + stepShape.lanes();
+                + " step " + stepShape.channels() + "x" + stepShape.lanes()
+                + " walk " + prefillShape.tokenBatch() + (prefillShape.packBC() && scan.packable(xdblStride, bOffset, cOffset)
+                ? " packed" : "");
         int nChunks = scan.chunks(seqLen);
         try (DeviceBuffer u = HostData.uploadAs(device, ioType, prefix.u);
              DeviceBuffer delta = HostData.uploadAs(device, ioType, prefix.delta);
