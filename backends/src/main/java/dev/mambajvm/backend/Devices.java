@@ -132,7 +132,8 @@ public final class Devices {
         return d.properties().getOrDefault("type", "").toUpperCase(Locale.ROOT).contains("GPU");
     }
 
-    private static boolean isCpu(Device d) {
+    /** Whether d is an OpenCL CPU device (its device type names CPU), such as PoCL. */
+    public static boolean isCpu(Device d) {
         return d.properties().getOrDefault("type", "").toUpperCase(Locale.ROOT).contains("CPU");
     }
 

@@ -4,6 +4,7 @@ import dev.mambajvm.backend.BackendKind;
 import dev.mambajvm.backend.CompiledKernel;
 import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
+import dev.mambajvm.backend.Devices;
 import dev.mambajvm.backend.LaunchTarget;
 import dev.mambajvm.backend.WorkerGrid;
 import dev.mambajvm.kernels.mamba.StorageType;
@@ -83,12 +84,14 @@ public final class SelectiveScan {
         }
 
         /**
-         * GPU and OpenCL devices: {@link #TOKEN_BATCH} tokens ahead, packed B and C. The JVM
-         * backend: one token at a time, scalar loads (a work-item there is a plain loop iteration,
-         * with no memory latency to hide).
+         * GPUs (CUDA, OpenCL): {@link #TOKEN_BATCH} tokens ahead, packed B and C. CPUs (the JVM
+         * backend, an OpenCL CPU device such as PoCL): one token at a time, scalar loads, which
+         * hide no memory latency there to begin with; on PoCL the GPU walk was 1–7% slower at
+         * 1536 × 2048 (docs/performance.md).
          */
         public static PrefillShape forDevice(Device device) {
-            return device.kind() == BackendKind.JVM ? new PrefillShape(1, false) : new PrefillShape(TOKEN_BATCH, true);
+            boolean cpu = device.kind() == BackendKind.JVM || Devices.isCpu(device);
+            return cpu ? new PrefillShape(1, false) : new PrefillShape(TOKEN_BATCH, true);
         }
     }
 
