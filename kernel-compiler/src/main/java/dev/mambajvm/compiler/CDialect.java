@@ -56,7 +56,8 @@ record CDialect(
                     "globalSize", "(int) (gridDim.$d * blockDim.$d)",
                     "localSize", "(int) blockDim.$d"),
             Map.ofEntries(
-                    Map.entry("exp", "expf"), Map.entry("exp2", "exp2f"), Map.entry("log", "logf"), Map.entry("sqrt", "sqrtf"),
+                    Map.entry("exp", "expf"), Map.entry("exp2", "exp2f"),
+                    Map.entry("exp2Ftz", "mamba_exp2_ftz"), Map.entry("log", "logf"), Map.entry("sqrt", "sqrtf"),
                     Map.entry("tanh", "tanhf"), Map.entry("pow", "powf"), Map.entry("fma", "fmaf"),
                     Map.entry("abs", "fabsf"), Map.entry("min", "fminf"), Map.entry("max", "fmaxf"),
                     Map.entry("sin", "sinf"), Map.entry("cos", "cosf"), Map.entry("floor", "floorf"),
@@ -85,7 +86,8 @@ record CDialect(
                     "globalSize", "(int) get_global_size($d)",
                     "localSize", "(int) get_local_size($d)"),
             Map.ofEntries(
-                    Map.entry("exp", "exp"), Map.entry("exp2", "exp2"), Map.entry("log", "log"), Map.entry("sqrt", "sqrt"),
+                    Map.entry("exp", "exp"), Map.entry("exp2", "exp2"),
+                    Map.entry("exp2Ftz", "native_exp2"), Map.entry("log", "log"), Map.entry("sqrt", "sqrt"),
                     Map.entry("tanh", "tanh"), Map.entry("pow", "pow"), Map.entry("fma", "fma"),
                     Map.entry("abs", "fabs"), Map.entry("min", "fmin"), Map.entry("max", "fmax"),
                     Map.entry("sin", "sin"), Map.entry("cos", "cos"), Map.entry("floor", "floor"),

@@ -7,7 +7,8 @@ import java.util.Set;
 /**
  * The small functions generated code uses to read and write 16-bit floats. Both round to nearest
  * even, as {@code Float.floatToFloat16} and {@code BFloat16.fromFloat} do on the JVM, so every
- * backend stores the same bits.
+ * backend stores the same bits. Also the one math function CUDA C has no name for
+ * ({@code KernelMath.exp2Ftz}: an instruction, reached by inline PTX like the f16 conversions).
  */
 final class ConversionHelpers {
     private ConversionHelpers() {
@@ -28,6 +29,17 @@ final class ConversionHelpers {
                         unsigned short h;
                         asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f));
                         return h;
+                    }
+                    """);
+        }
+        if (used.contains("exp2ftz") && cuda) {
+            // KernelMath.exp2Ftz: the bare special-function instruction. exp2f is the same
+            // instruction plus a compare and two predicated multiplies that keep subnormal results.
+            sb.append("""
+                    __device__ static inline float mamba_exp2_ftz(float x) {
+                        float r;
+                        asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
+                        return r;
                     }
                     """);
         }

@@ -93,8 +93,8 @@ final class KernelTranslator {
             "globalId", "globalId", "localId", "localId", "groupId", "groupId",
             "globalGroupSize", "globalSize", "localGroupSize", "localSize");
 
-    private static final Set<String> MATH_FUNCTIONS = Set.of("exp", "exp2", "log", "sqrt", "tanh", "pow", "fma", "abs",
-            "min", "max", "sin", "cos", "floor", "ceil", "log1p", "expm1", "rsqrt");
+    private static final Set<String> MATH_FUNCTIONS = Set.of("exp", "exp2", "exp2Ftz", "log", "sqrt", "tanh", "pow",
+            "fma", "abs", "min", "max", "sin", "cos", "floor", "ceil", "log1p", "expm1", "rsqrt");
 
     /**
      * Names that Java allows but that C, CUDA or OpenCL reserve or that the generated code uses;
@@ -106,7 +106,7 @@ final class KernelTranslator {
             "exp", "log", "sqrt", "tanh", "pow", "fma", "fabs", "fmin", "fmax", "min", "max", "sin", "cos",
             "floor", "ceil", "log1p", "expm1", "rsqrt", "exp2", "exp2f", "abs", "barrier", "expf", "logf", "sqrtf", "tanhf", "powf",
             "fmaf", "fabsf", "fminf", "fmaxf", "threadIdx", "blockIdx", "blockDim", "gridDim", "asm", "volatile",
-            "NAN", "INFINITY", "vload_half", "vstore_half_rte", "as_int", "as_float", "as_uint");
+            "NAN", "INFINITY", "native_exp2", "vload_half", "vstore_half_rte", "as_int", "as_float", "as_uint");
 
     private final Trees trees;
     private final CompilationUnitTree unit;
@@ -784,6 +784,9 @@ final class KernelTranslator {
         for (int i = 0; i < args.size(); i++) {
             TypeKind k = typeOf(args.get(i)).getKind();
             floatArgs.add(k == TypeKind.INT || k == TypeKind.LONG ? "(float) " + cArgs.get(i) : cArgs.get(i));
+        }
+        if (name.equals("exp2Ftz") && c.dialect() == Dialect.CUDA) {
+            helpers.add("exp2ftz");
         }
         return c.floatMath().get(name) + "(" + String.join(", ", floatArgs) + ")";
     }

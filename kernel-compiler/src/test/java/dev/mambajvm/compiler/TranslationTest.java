@@ -50,7 +50,8 @@ class TranslationTest {
                     shared[ctx.localIdx] = square(acc[0]) + (float) Math.exp(alpha);
                     ctx.localBarrier();
                     if (i < n && unsigned != 0) {
-                        a.set(i, shared[0] + KernelMath.rsqrt(x) + Float.intBitsToFloat(bits.get(0)));
+                        a.set(i, shared[0] + KernelMath.rsqrt(x) + Float.intBitsToFloat(bits.get(0))
+                                + KernelMath.exp2Ftz(x));
                     } else if (i == n) {
                         wide.set(i, w);
                     } else {
@@ -120,6 +121,8 @@ class TranslationTest {
         assertContains(cu, "shared[(int) threadIdx.x] = square(acc[0]) + (float) expf(alpha);");
         assertContains(cu, "__syncthreads();");
         assertContains(cu, "rsqrtf(x)");
+        assertContains(cu, "mamba_exp2_ftz(x)");
+        assertContains(cu, "asm(\"ex2.approx.ftz.f32 %0, %1;\" : \"=f\"(r) : \"f\"(x));");
         assertContains(cu, "__int_as_float(bits[0])");
         assertContains(cu, "} else if (i == n) {");
         assertContains(cu, "h[i] = mamba_float_to_half(x);");
@@ -142,6 +145,8 @@ class TranslationTest {
         assertContains(cl, "barrier(CLK_LOCAL_MEM_FENCE);");
         assertContains(cl, "vstore_half_rte(x, i, h);");
         assertContains(cl, "acc[k] = fmax(x, (float) j) + min(k, j);");
+        assertContains(cl, "native_exp2(x)");
+        assertFalse(cl.contains("asm"), "no PTX in OpenCL C");
     }
 
     @Test

@@ -38,6 +38,19 @@ public final class ActivationKernels {
     }
 
     /**
+     * y[i] = 2^x[i], subnormal results flushed to zero ({@code KernelMath.exp2Ftz}: the selective
+     * scan's decay, one special-function instruction on NVIDIA GPUs). Here to be checked alone,
+     * over the whole float range of results, on every backend.
+     */
+    @Kernel
+    public static void powerOfTwoFtz(KernelContext ctx, FloatArray x, FloatArray y, int n) {
+        int i = ctx.globalIdx;
+        if (i < n) {
+            y.set(i, KernelMath.exp2Ftz(x.get(i)));
+        }
+    }
+
+    /**
      * y[i] = Σ_{j<width} w[j] · x[i - width + 1 + j] (x before 0 counts as 0): a causal filter.
      * {@code width} is a compile-time constant, so the loop unrolls and the {@code width}
      * weights live in registers: a private array indexed only by unrolled loop counters.

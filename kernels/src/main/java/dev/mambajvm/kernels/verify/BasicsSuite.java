@@ -48,6 +48,7 @@ public final class BasicsSuite {
         checks.add(matmul(64, 64, 64, 8));
         checks.addAll(mixedFma(1001));
         checks.add(siluTimesSoftplus(4099));
+        checks.add(powerOfTwoFtz(5003));
         checks.add(causalMovingSum(1000, 4));
         checks.add(causalMovingSum(77, 3));
         return checks;
@@ -177,6 +178,38 @@ public final class BasicsSuite {
                             halfMismatch + " elements not rounded to nearest even"),
                     new Check("PrecisionKernels.mixedFma", shape + " bf16 out", (double) bf16Mismatch / n, 0, 0,
                             bf16Mismatch + " elements not rounded to nearest even"));
+        }
+    }
+
+    /**
+     * 2^x over exponents from well below the subnormal range (-150) to 60. Checked per element,
+     * not as a norm (a norm would only see the largest values): a normal result within 1e-6 of
+     * 2^x (ex2.approx: 2 ulp, about 2.4e-7), a result whose reference is under 2^-126 either zero
+     * or itself under 2^-126 (OpenCL's native_exp2 may keep subnormals; CUDA and the JVM flush).
+     */
+    public Check powerOfTwoFtz(int n) {
+        float[] x = HostData.uniform(random, n, -150, 60);
+        x[0] = -126.0f;     // the smallest normal result: kept
+        x[1] = -126.5f;     // subnormal: flushed
+        x[2] = 0.0f;
+        try (DeviceBuffer dx = HostData.upload(device, x); DeviceBuffer dy = HostData.poisonedFloats(device, n)) {
+            device.queue().launch(compile(ActivationKernels.class, "powerOfTwoFtz", Map.of()),
+                    WorkerGrid.covering1D(n, 128), dx, dy, n);
+            float[] y = HostData.downloadFloats(device, dy, n);
+            double worst = 0;
+            int unwritten = 0;
+            for (int i = 0; i < n; i++) {
+                double ref = Math.pow(2.0, x[i]);
+                if (Float.isNaN(y[i])) {
+                    unwritten++;
+                } else if (ref < Float.MIN_NORMAL) {
+                    worst = Math.max(worst, y[i] < Float.MIN_NORMAL ? 0 : Math.abs(y[i] - ref) / ref);
+                } else {
+                    worst = Math.max(worst, Math.abs(y[i] - ref) / ref);
+                }
+            }
+            return new Check("ActivationKernels.powerOfTwoFtz", "n=" + n + " x in [-150, 60]", worst, 1e-6,
+                    unwritten, "largest error of one element");
         }
     }
 
