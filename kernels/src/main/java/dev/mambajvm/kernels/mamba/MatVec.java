@@ -111,14 +111,15 @@ public final class MatVec {
      *       partial sums in 5 barrier steps. One row per 256-item group spent more time in its
      *       8-step reduction than in loading a 5 KB row.</li>
      * </ul>
-     * Each item issues {@code unroll} 8-byte loads before using any (bytes in flight). x is float32
-     * and re-read from cache. 1-D launch: local rowsPerGroup·threadsPerRow (threadsPerRow a power of
+     * Each item issues {@code unroll} 8-byte loads before using any (bytes in flight). x (cols
+     * float32) is re-read from cache, also through a 64-bit view ({@code x2}, the x buffer: two
+     * floats per load), so that four weights cost three load instructions instead of five. 1-D launch: local rowsPerGroup·threadsPerRow (threadsPerRow a power of
      * two), any number of groups: group g takes the blocks of rows g, g + groups, … (a grid-stride
      * loop), so the host may launch one group per block of rows or only as many groups as the
      * device holds at once (no partly filled last wave); see {@link #rowsGrid}.
      */
     @Kernel
-    public static void matvecBf16Rows(KernelContext ctx, LongArray w4, FloatArray x, FloatArray y, int rows, int cols,
+    public static void matvecBf16Rows(KernelContext ctx, LongArray w4, LongArray x2, FloatArray y, int rows, int cols,
                                       int accumulate, @Constant int rowsPerGroup, @Constant int threadsPerRow,
                                       @Constant int unroll) {
         float[] partial = ctx.allocateFloatLocalArray(rowsPerGroup * threadsPerRow);
@@ -144,10 +145,15 @@ public final class MatVec {
                         if (q < quads) {
                             long v = packed[u];
                             // Little-endian: weight 4q is the lowest 16 bits.
-                            acc = Math.fma(Float.intBitsToFloat(((int) v) << 16), x.get(4 * q), acc);
-                            acc = Math.fma(Float.intBitsToFloat(((int) v) & 0xFFFF0000), x.get(4 * q + 1), acc);
-                            acc = Math.fma(Float.intBitsToFloat(((int) (v >>> 32)) << 16), x.get(4 * q + 2), acc);
-                            acc = Math.fma(Float.intBitsToFloat(((int) (v >>> 32)) & 0xFFFF0000), x.get(4 * q + 3), acc);
+                            // x[4q .. 4q+3]: two 8-byte words, float 2j in the low half of word j.
+                            long x01 = x2.get(2 * q);
+                            long x23 = x2.get(2 * q + 1);
+                            acc = Math.fma(Float.intBitsToFloat(((int) v) << 16), Float.intBitsToFloat((int) x01), acc);
+                            acc = Math.fma(Float.intBitsToFloat(((int) v) & 0xFFFF0000),
+                                    Float.intBitsToFloat((int) (x01 >>> 32)), acc);
+                            acc = Math.fma(Float.intBitsToFloat(((int) (v >>> 32)) << 16), Float.intBitsToFloat((int) x23), acc);
+                            acc = Math.fma(Float.intBitsToFloat(((int) (v >>> 32)) & 0xFFFF0000),
+                                    Float.intBitsToFloat((int) (x23 >>> 32)), acc);
                         }
                     }
                 }
