@@ -7,7 +7,8 @@
 #   scripts/device-run.sh dev.mambajvm.bench.KernelLanguageBench cuda:0   (the bench jar is on the class path too)
 #
 # Overridable: MAMBA_JRE_DIR (/tmp/jre), MAMBA_ICD_DIR (/tmp/mamba-icd), MAMBA_NVIDIA_OPENCL,
-# MAMBA_NVRTC, JAVA_OPTS (extra JVM options, e.g. -Xmx64g).
+# MAMBA_NVRTC, JAVA_OPTS (extra JVM options, e.g. -Xmx64g), MAMBA_OVERLAY (a folder of module jars
+# put before .device's on the class path: another build's kernels, for A/B runs in one session).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -49,6 +50,12 @@ if [[ -z ${MAMBA_NO_JSIG:-} && -f $JRE/lib/libjsig.so ]]; then
     export LD_PRELOAD="$JRE/lib/libjsig.so${LD_PRELOAD:+:$LD_PRELOAD}"
 fi
 
+cp=.device/mamba-cli.jar$([[ -f .device/mamba-bench.jar ]] && echo :.device/mamba-bench.jar)
+if [[ -n ${MAMBA_OVERLAY:-} ]]; then
+    overlay=$(compgen -G "$MAMBA_OVERLAY/*.jar" | paste -sd: - || true)
+    [[ -n $overlay ]] || { echo "device-run: no jars in MAMBA_OVERLAY=$MAMBA_OVERLAY" >&2; exit 1; }
+    cp=$overlay:$cp
+fi
 main=$1
 shift
 if [[ $main == cli ]]; then
@@ -56,4 +63,4 @@ if [[ $main == cli ]]; then
 fi
 # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
 exec "$JRE/bin/java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector ${JAVA_OPTS:-} \
-    -cp ".device/mamba-cli.jar$([[ -f .device/mamba-bench.jar ]] && echo :.device/mamba-bench.jar)" "$main" "$@"
+    -cp "$cp" "$main" "$@"
