@@ -11,12 +11,7 @@ export OUT
 export JAVA_OPTS="-XX:ErrorFile=$OUT/hs_err_%p.log ${JAVA_OPTS:-}"
 {
     nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv
-    bash bench/gpu/run-model-parity.sh >/dev/null 2>&1
-    grep -E "^==|FAIL|### exit" "$OUT/parity.log"
-    for device in cuda:0 opencl; do
-        echo "### verify $device"
-        timeout 120 bash scripts/device-run.sh cli verify --device "$device" | grep -E "FAIL|passed"
-    done
+    bash bench/gpu/run-checks.sh
     echo "### ModelBench cuda:0"
     timeout 200 bash scripts/device-run.sh dev.mambajvm.bench.ModelBench --device cuda:0 --lengths 100 --budget 150
     echo "### exit $?"

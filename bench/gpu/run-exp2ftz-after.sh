@@ -16,12 +16,7 @@ what=${1:?usage: run-exp2ftz-after.sh check|more}
     nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv
     case $what in
     check)
-        timeout 150 bash bench/gpu/run-model-parity.sh >/dev/null 2>&1
-        grep -E "^==|FAIL|### exit" "$OUT/parity.log"
-        for device in cuda:0 opencl; do
-            echo "### verify $device"
-            timeout 60 bash scripts/device-run.sh cli verify --device "$device" | grep -E "FAIL|passed"
-        done
+        bash bench/gpu/run-checks.sh
         echo "### OpenCL selective scan"
         timeout 90 bash scripts/device-run.sh dev.mambajvm.bench.SelectiveScanBench --dtype f32,bf16 opencl \
             1536:2048 1536:8192 5120:32768

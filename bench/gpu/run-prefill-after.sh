@@ -12,12 +12,7 @@ export OUT
 export JAVA_OPTS="-XX:ErrorFile=$OUT/hs_err_%p.log -Xmx48g ${JAVA_OPTS:-}"
 {
     nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv
-    timeout 150 bash bench/gpu/run-model-parity.sh >/dev/null 2>&1
-    grep -E "^==|FAIL|### exit" "$OUT/parity.log"
-    for device in cuda:0 opencl; do
-        echo "### verify $device"
-        timeout 60 bash scripts/device-run.sh cli verify --device "$device" | grep -E "FAIL|passed"
-    done
+    bash bench/gpu/run-checks.sh
     echo "### CUDA selective scan"
     timeout 170 bash scripts/device-run.sh dev.mambajvm.bench.SelectiveScanBench --dtype f32,bf16 --walk 1,4p,8p cuda:0
     echo "### exit $?"

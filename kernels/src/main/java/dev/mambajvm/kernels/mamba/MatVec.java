@@ -113,8 +113,9 @@ public final class MatVec {
      * </ul>
      * Each item issues {@code unroll} 8-byte loads before using any (bytes in flight). x (cols
      * float32) is re-read from cache, also through a 64-bit view ({@code x2}, the x buffer: two
-     * floats per load), so that four weights cost three load instructions instead of five. 1-D launch: local rowsPerGroup·threadsPerRow (threadsPerRow a power of
-     * two), any number of groups: group g takes the blocks of rows g, g + groups, … (a grid-stride
+     * floats per load), so that four weights cost three load instructions instead of five.
+     * 1-D launch: local rowsPerGroup·threadsPerRow (threadsPerRow a power of two), any number of
+     * groups: group g takes the blocks of rows g, g + groups, … (a grid-stride
      * loop), so the host may launch one group per block of rows or only as many groups as the
      * device holds at once (no partly filled last wave); see {@link #rowsGrid}.
      */

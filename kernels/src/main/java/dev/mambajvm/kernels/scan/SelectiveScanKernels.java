@@ -108,8 +108,8 @@ public final class SelectiveScanKernels {
 
     /**
      * softplus(x) = log(1 + e^x), x itself past 20 (where PyTorch's softplus switches too). e^x as
-     * exp2Ftz(x·log2 e): two instructions instead of expf's nine or so, at a relative error under 2e-6 for
-     * |x| ≤ 20 (the rounding of x·log2 e, about |x|·2^-24 of the result); log1p stays exact.
+     * exp2Ftz(x·log2 e): two instructions instead of expf's nine or so, at a relative error under
+     * 2e-6 for |x| ≤ 20 (mostly the rounding of x·log2 e); log1p stays the accurate one.
      */
     @DeviceFunction
     public static float softplus(float x) {

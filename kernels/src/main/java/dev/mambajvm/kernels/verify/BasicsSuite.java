@@ -190,7 +190,7 @@ public final class BasicsSuite {
     public Check powerOfTwoFtz(int n) {
         float[] x = HostData.uniform(random, n, -150, 60);
         x[0] = -126.0f;     // the smallest normal result: kept
-        x[1] = -126.5f;     // subnormal: flushed
+        x[1] = -126.5f;     // subnormal: zero, or (OpenCL) a subnormal
         x[2] = 0.0f;
         try (DeviceBuffer dx = HostData.upload(device, x); DeviceBuffer dy = HostData.poisonedFloats(device, n)) {
             device.queue().launch(compile(ActivationKernels.class, "powerOfTwoFtz", Map.of()),
