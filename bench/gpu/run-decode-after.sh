@@ -4,11 +4,7 @@
 # ModelBench's decode (prefill only at 100 tokens) on CUDA, the same with the generic GEMV forced
 # (-Dmamba.genericMatvec=true: the A/B of the bf16 batch-1 GEMV in one run), and on OpenCL.
 # Runs ON the device machine from the repo root (carry .device): bash bench/gpu/run-decode-after.sh
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
-export OUT
-export JAVA_OPTS="-XX:ErrorFile=$OUT/hs_err_%p.log ${JAVA_OPTS:-}"
+. "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 {
     nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv
     bash bench/gpu/run-checks.sh

@@ -12,10 +12,7 @@
 #   bash bench/gpu/run-exp2ftz-ab.sh short    the three short shapes, before and after, twice
 #   bash bench/gpu/run-exp2ftz-ab.sh matvec   MatVecBench on CUDA, before and after
 # (the benchmarks themselves are .device's: the overlays hold only the kernel-side modules)
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
-export JAVA_OPTS="-XX:ErrorFile=$OUT/hs_err_%p.log ${JAVA_OPTS:-}"
+. "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 what=${1:?usage: run-exp2ftz-ab.sh scan|short|matvec}
 run() {   # run OVERLAY_FOLDER|none TIMEOUT MAIN ARGS...
     local overlay=$1 limit=$2

@@ -6,11 +6,7 @@
 #                                               CUDA and OpenCL; the scan on OpenCL (three shapes)
 #   bash bench/gpu/run-exp2ftz-after.sh more    the GEMV on OpenCL; mamba-2.8b's 32K prefill and
 #                                               decode on CUDA before (.device/base) and after
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
-export OUT
-export JAVA_OPTS="-XX:ErrorFile=$OUT/hs_err_%p.log -Xmx48g ${JAVA_OPTS:-}"
+JAVA_HEAP=-Xmx48g . "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 what=${1:?usage: run-exp2ftz-after.sh check|more}
 {
     nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv

@@ -4,10 +4,7 @@
 #   device run: bash bench/gpu/run-kernel-language.sh   (carry: .device)
 # Each step is independent: a failing step is reported and the next one still runs. Everything goes
 # to $OUT/run.log; a JVM crash leaves its hs_err file in $OUT.
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
-export JAVA_OPTS="-XX:ErrorFile=$OUT/hs_err_%p.log ${JAVA_OPTS:-}"
+. "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 step() {
     local seconds=$1
     shift

@@ -1,10 +1,7 @@
 #!/usr/bin/env bash
 # Decode-time GEMV (bf16 weights) on the GPU machine, CUDA and OpenCL-on-NVIDIA (docs/performance.md).
 # Runs ON the device machine from the repo root: bash bench/gpu/run-matvec.sh (carry .device)
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
-export JAVA_OPTS="-XX:ErrorFile=$OUT/hs_err_%p.log ${JAVA_OPTS:-}"
+. "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 {
     nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv
     for device in cuda:0 opencl; do

@@ -3,10 +3,7 @@
 # transformers' float64 logits and greedy continuation, on CUDA and on OpenCL-on-NVIDIA
 # (docs/gpu.md). Runs ON the device machine from the repo root (carry .device):
 #   bash bench/gpu/run-model-parity.sh
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
-export JAVA_OPTS="-XX:ErrorFile=$OUT/hs_err_%p.log ${JAVA_OPTS:-}"
+. "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 for fixture in mamba1-tiny mamba2-tiny falcon-mamba-tiny mamba1-bias-tiny mamba1-untied-tiny mamba2-bias-tiny; do
     timeout 300 bash scripts/device-run.sh dev.mambajvm.bench.ModelParity \
         model/src/test/resources/fixtures/hf/$fixture cuda:0 opencl 2>&1 | grep -v "^WARNING: Using incubator" | tee -a "$OUT/parity.log"

@@ -10,11 +10,7 @@
 # 170 s per engine on the device, 110 s for the peer, each stopped by `timeout` a minute later at
 # worst; each tool writes its JSON after every model, so a stopped step keeps what it finished.
 # Fetch $OUT back and plot it on a machine with a full JDK: bench/plots.sh --out DIR FETCHED_OUT/
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
-export OUT
-export JAVA_OPTS="-XX:ErrorFile=$OUT/hs_err_%p.log ${JAVA_OPTS:-}"
+. "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 steps=("$@")
 ((${#steps[@]})) || steps=(cuda opencl peer)
 # shellcheck disable=SC2206,SC2046 # BENCH_ARGS and $(budget N) are lists of options

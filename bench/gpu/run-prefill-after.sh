@@ -5,11 +5,7 @@
 # device's own walk on OpenCL, and the model prefill of mamba-2.8b and mamba2-2.7b on CUDA.
 # Runs ON the device machine from the repo root (carry .device): bash bench/gpu/run-prefill-after.sh
 # The step timeouts add up to under 10 minutes.
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
-export OUT
-export JAVA_OPTS="-XX:ErrorFile=$OUT/hs_err_%p.log -Xmx48g ${JAVA_OPTS:-}"
+JAVA_HEAP=-Xmx48g . "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 {
     nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv
     bash bench/gpu/run-checks.sh

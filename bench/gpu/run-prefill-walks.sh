@@ -6,10 +6,7 @@
 # chunk carry does). Both chunk passes' load-ahead is timed here for the first time.
 # Runs ON the device machine from the repo root: bash bench/gpu/run-prefill-walks.sh (carry .device)
 # The step timeouts add up to under 10 minutes.
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
-export JAVA_OPTS="-XX:ErrorFile=$OUT/hs_err_%p.log -Xmx48g ${JAVA_OPTS:-}"
+JAVA_HEAP=-Xmx48g . "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 {
     nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv
     echo "### CUDA selective scan"

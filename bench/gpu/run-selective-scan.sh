@@ -3,10 +3,7 @@
 # float32 and bfloat16 activations (each shape is measured in both, in one run).
 # Runs ON the device machine from the repo root: bash bench/gpu/run-selective-scan.sh (carry .device)
 # The step timeouts add up to under 10 minutes.
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-OUT=${OUT:-/tmp/out}
-mkdir -p "$OUT"
-export JAVA_OPTS="-XX:ErrorFile=$OUT/hs_err_%p.log -Xmx48g ${JAVA_OPTS:-}"
+JAVA_HEAP=-Xmx48g . "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 {
     nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv
     echo "### CUDA"
