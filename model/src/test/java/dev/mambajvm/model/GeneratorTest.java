@@ -1,7 +1,5 @@
 package dev.mambajvm.model;
 
-import dev.mambajvm.backend.Device;
-import dev.mambajvm.backend.Devices;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
@@ -12,9 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -29,8 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GeneratorTest {
-    private final Map<String, Device> devices = new HashMap<>();
-    private final Map<String, MambaModel> models = new HashMap<>();
+    private FixtureModels models;
     private int[] greedyPrompt;
     private int[] greedyContinuation;
 
@@ -40,17 +35,12 @@ class GeneratorTest {
         Golden golden = Golden.read(dir);
         greedyPrompt = golden.greedyPrompt();
         greedyContinuation = golden.greedyContinuation();
-        for (String id : new String[]{"jvm", "opencl:0"}) {
-            Device d = Devices.open(id);
-            devices.put(id, d);
-            models.put(id, MambaModel.load(d, dir));
-        }
+        models = new FixtureModels(dir);
     }
 
     @AfterAll
     void close() {
-        models.values().forEach(MambaModel::close);
-        devices.values().forEach(Device::close);
+        models.close();
     }
 
     /** Prompts of lengths 37, 5, 12, 5 and 1 (two of one length share a prefill call). */

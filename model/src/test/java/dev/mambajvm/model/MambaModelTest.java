@@ -1,7 +1,5 @@
 package dev.mambajvm.model;
 
-import dev.mambajvm.backend.Device;
-import dev.mambajvm.backend.Devices;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -13,8 +11,6 @@ import dev.mambajvm.model.config.MambaConfig;
 
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,9 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MambaModelTest {
-    private static final String[] DEVICES = {"jvm", "opencl:0"};
-    private final Map<String, Device> devices = new HashMap<>();
-    private final Map<String, MambaModel> models = new HashMap<>();
+    private FixtureModels models;
     int[][] inputIds;
     double[][][] refLogits;
     private int[] greedyPrompt;
@@ -54,17 +48,12 @@ class MambaModelTest {
         refLogits = golden.logits();
         greedyPrompt = golden.greedyPrompt();
         greedyContinuation = golden.greedyContinuation();
-        for (String id : DEVICES) {
-            Device d = Devices.open(id);
-            devices.put(id, d);
-            models.put(id, MambaModel.load(d, dir));
-        }
+        models = new FixtureModels(dir);
     }
 
     @AfterAll
     void close() {
-        models.values().forEach(MambaModel::close);
-        devices.values().forEach(Device::close);
+        models.close();
     }
 
     /** ‖a − ref‖ / ‖ref‖ over all values. */
