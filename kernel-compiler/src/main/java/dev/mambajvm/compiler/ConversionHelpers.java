@@ -34,7 +34,7 @@ final class ConversionHelpers {
         }
         if (used.contains("exp2ftz") && cuda) {
             // KernelMath.exp2Ftz: the bare special-function instruction. exp2f is the same
-            // instruction plus a compare and two predicated multiplies that keep subnormal results.
+            // instruction plus three more (counted in the cubin) that keep subnormal results.
             sb.append("""
                     __device__ static inline float mamba_exp2_ftz(float x) {
                         float r;

@@ -30,9 +30,9 @@ public final class KernelMath {
     /**
      * 2^x, with a result below the smallest normal float (2^-126) flushed to zero. On NVIDIA GPUs
      * this is the bare special-function instruction ({@code ex2.approx.ftz}); {@link #exp2} has
-     * the same accuracy for normal results but wraps the instruction in three more (a compare
-     * and two predicated multiplies) to produce subnormal results. In a loop that does little
-     * besides exponentials (the selective scan's decays exp(Δ·A)) that is a quarter of its
+     * the same accuracy for normal results but wraps the instruction in three more (counted
+     * in the cubin) to produce subnormal results. In a loop that does little besides
+     * exponentials (the selective scan's decays exp(Δ·A)) that is a large share of its
      * instructions. Use it where a value under 2^-126 and zero mean the same: a decay that small
      * leaves nothing of the state it multiplies. The reference CUDA kernels get the same
      * instruction from {@code --use_fast_math}. OpenCL: {@code native_exp2}; the JVM: {@link #exp2},
