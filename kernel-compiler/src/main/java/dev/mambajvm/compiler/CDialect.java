@@ -62,7 +62,7 @@ record CDialect(
                     Map.entry("abs", "fabsf"), Map.entry("min", "fminf"), Map.entry("max", "fmaxf"),
                     Map.entry("sin", "sinf"), Map.entry("cos", "cosf"), Map.entry("floor", "floorf"),
                     Map.entry("ceil", "ceilf"), Map.entry("log1p", "log1pf"), Map.entry("expm1", "expm1f"),
-                    Map.entry("rsqrt", "rsqrtf")));
+                    Map.entry("rsqrt", "rsqrtf"), Map.entry("roundToTf32", "mamba_round_tf32")));
 
     static final CDialect OPENCL = new CDialect(
             Dialect.OPENCL,
@@ -92,7 +92,7 @@ record CDialect(
                     Map.entry("abs", "fabs"), Map.entry("min", "fmin"), Map.entry("max", "fmax"),
                     Map.entry("sin", "sin"), Map.entry("cos", "cos"), Map.entry("floor", "floor"),
                     Map.entry("ceil", "ceil"), Map.entry("log1p", "log1p"), Map.entry("expm1", "expm1"),
-                    Map.entry("rsqrt", "rsqrt")));
+                    Map.entry("rsqrt", "rsqrt"), Map.entry("roundToTf32", "mamba_round_tf32")));
 
     static CDialect of(Dialect d) {
         return d == Dialect.CUDA ? CUDA : OPENCL;

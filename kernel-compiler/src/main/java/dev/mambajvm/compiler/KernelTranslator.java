@@ -94,7 +94,7 @@ final class KernelTranslator {
             "globalGroupSize", "globalSize", "localGroupSize", "localSize");
 
     private static final Set<String> MATH_FUNCTIONS = Set.of("exp", "exp2", "exp2Ftz", "log", "sqrt", "tanh", "pow",
-            "fma", "abs", "min", "max", "sin", "cos", "floor", "ceil", "log1p", "expm1", "rsqrt");
+            "fma", "abs", "min", "max", "sin", "cos", "floor", "ceil", "log1p", "expm1", "rsqrt", "roundToTf32");
 
     /**
      * Names that Java allows but that C, CUDA or OpenCL reserve or that the generated code uses;
@@ -117,6 +117,9 @@ final class KernelTranslator {
     private final Set<ExecutableElement> calls = new LinkedHashSet<>();
     private final Set<String> writtenArrays = new HashSet<>();
     private final Set<String> constantParams = new HashSet<>();
+    /** Names of the kernel's local-memory arrays and of its private arrays (mmaTf32 checks its operands). */
+    private final Set<String> localArrays = new HashSet<>();
+    private final Set<String> privateArrays = new HashSet<>();
     private boolean usesBarrier;
     private boolean isKernel;
     private String contextName;
@@ -385,10 +388,12 @@ final class KernelTranslator {
                         + " not inside a block or loop (OpenCL declares __local arrays at kernel scope)");
             }
             String size = constantSize(call.getArguments().getFirst());
+            localArrays.add(v.getName().toString());
             return c.localArray() + " " + elemType + " " + name + "[" + size + "]";
         }
         if (init instanceof NewArrayTree na && na.getDimensions().size() == 1 && na.getInitializers() == null) {
             String size = constantSize(na.getDimensions().getFirst());
+            privateArrays.add(v.getName().toString());
             // Java zero-fills new arrays; C must be told to.
             return elemType + " " + name + "[" + size + "] = {0}";
         }
@@ -675,6 +680,9 @@ final class KernelTranslator {
                 usesBarrier = true;
                 return c.barrier();
             }
+            if (name.equals("mmaTf32")) {
+                return mmaCall(m, args);
+            }
             error(m, "KernelContext." + name + "(...) can only initialize a local array declaration at the top"
                     + " of the kernel body");
             return "0";
@@ -708,6 +716,29 @@ final class KernelTranslator {
         error(m, "call to " + owner.substring(owner.lastIndexOf('.') + 1) + "." + name + " is not supported in kernels:"
                 + " only @DeviceFunction methods, Math/KernelMath functions and device-array get/set can be called");
         return "0";
+    }
+
+    /**
+     * ctx.mmaTf32(acc, accOffset, a, aOffset, aRowStride, aColStride, b, bOffset, bRowStride, bColStride):
+     * acc must name a private array, a and b local arrays (the helper's pointer types say so in OpenCL).
+     */
+    private String mmaCall(MethodInvocationTree m, List<? extends ExpressionTree> args) {
+        if (!isKernel) {
+            error(m, "mmaTf32 must be called in the kernel itself, not in a device function");
+        }
+        requireArray(m, args.get(0), privateArrays, "acc", "a private array (new float[n])");
+        requireArray(m, args.get(2), localArrays, "a", "a local array (ctx.allocateFloatLocalArray(n))");
+        requireArray(m, args.get(6), localArrays, "b", "a local array (ctx.allocateFloatLocalArray(n))");
+        helpers.add(MatrixHelpers.MMA);
+        return "mamba_mma_tf32(&" + expr(args.get(0)) + "[" + expr(args.get(1)) + "], &" + expr(args.get(2)) + "["
+                + expr(args.get(3)) + "], " + expr(args.get(4)) + ", " + expr(args.get(5)) + ", &" + expr(args.get(6))
+                + "[" + expr(args.get(7)) + "], " + expr(args.get(8)) + ", " + expr(args.get(9)) + ")";
+    }
+
+    private void requireArray(MethodInvocationTree m, ExpressionTree arg, Set<String> kind, String role, String what) {
+        if (!(arg instanceof IdentifierTree i) || !kind.contains(i.getName().toString())) {
+            error(m, "mmaTf32: " + role + " (" + arg + ") must be " + what);
+        }
     }
 
     private String deviceArrayCall(MethodInvocationTree m, MemberSelectTree s, DType dtype, String name,
@@ -787,6 +818,9 @@ final class KernelTranslator {
         }
         if (name.equals("exp2Ftz") && c.dialect() == Dialect.CUDA) {
             helpers.add("exp2ftz");
+        }
+        if (name.equals("roundToTf32")) {
+            helpers.add(MatrixHelpers.TF32);
         }
         return c.floatMath().get(name) + "(" + String.join(", ", floatArgs) + ")";
     }

@@ -40,7 +40,11 @@ class RejectedConstructsTest {
                 Arguments.of("float[] t = new float[n];", "compile-time constant"),
                 Arguments.of("long big = (long) n; double d = big;", "double is not supported"),
                 Arguments.of("assert n > 0;", "assert"),
-                Arguments.of("helperWithBarrier(ctx);", "KernelContext can only be used as ctx.field"));
+                Arguments.of("helperWithBarrier(ctx);", "KernelContext can only be used as ctx.field"),
+                Arguments.of("float[] l = ctx.allocateFloatLocalArray(128); ctx.mmaTf32(l, 0, l, 0, 8, 1, l, 0, 8, 1);",
+                        "mmaTf32: acc (l) must be a private array"),
+                Arguments.of("float[] p = new float[4]; ctx.mmaTf32(p, 0, p, 0, 8, 1, p, 0, 8, 1);",
+                        "mmaTf32: a (p) must be a local array"));
     }
 
     @ParameterizedTest

@@ -85,6 +85,44 @@ class TranslationTest {
         }
     }
 
+    /** ctx.mmaTf32 and KernelMath.roundToTf32: the tensor-core instruction in CUDA, FMAs in OpenCL. */
+    @Test
+    void tensorCoreMultiply() throws Exception {
+        String source = """
+                package t;
+                import dev.mambajvm.lang.*;
+                public class Mma {
+                    @Kernel
+                    public static void mma(KernelContext ctx, FloatArray a) {
+                        float[] tile = ctx.allocateFloatLocalArray(16 * 12);
+                        float[] acc = new float[4];
+                        tile[ctx.localIdx] = KernelMath.roundToTf32(a.get(ctx.localIdx));
+                        ctx.localBarrier();
+                        ctx.mmaTf32(acc, 0, tile, 0, 12, 1, tile, 4, 1, 12);
+                        a.set(ctx.localIdx, acc[3]);
+                    }
+                }
+                """;
+        InMemoryCompilation.Result r = InMemoryCompilation.compile(out, "t.Mma", source);
+        assertTrue(r.success(), () -> "compile errors: " + r.errors());
+        KernelSpec spec;
+        try (URLClassLoader loader = new URLClassLoader(new java.net.URL[]{out.toUri().toURL()}, getClass().getClassLoader())) {
+            spec = KernelSpec.load(loader, "t.Mma.mma");
+        }
+        String cu = spec.source(Dialect.CUDA, Map.of());
+        assertContains(cu, "tile[(int) threadIdx.x] = mamba_round_tf32(a[(int) threadIdx.x]);");
+        assertContains(cu, "mamba_mma_tf32(&acc[0], &tile[0], 12, 1, &tile[4], 1, 12);");
+        assertContains(cu, "asm(\"mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 \"");
+        assertContains(cu, "#if __CUDA_ARCH__ >= 800");
+        assertContains(cu, "return __uint_as_float((u + 0x1000u) & ~0x1fffu);");
+        String cl = spec.source(Dialect.OPENCL, Map.of());
+        assertContains(cl, "static inline void mamba_mma_tf32(float* d, __local const float* a, int ars, int acs, "
+                + "__local const float* b, int brs, int bcs) {");
+        assertContains(cl, "s = fma(a[m * ars + k * acs], b[k * brs + n * bcs], s);");
+        assertContains(cl, "return as_float((u + 0x1000u) & ~0x1fffu);");
+        assertFalse(cl.contains("mma.sync"));
+    }
+
     @Test
     void descriptorListsParametersInOrder() throws Exception {
         KernelSpec spec = compileAndLoad("t.Sample.everything");

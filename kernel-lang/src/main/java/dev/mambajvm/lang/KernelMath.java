@@ -43,6 +43,24 @@ public final class KernelMath {
         return r < Float.MIN_NORMAL ? 0.0f : r;
     }
 
+    /** The 13 mantissa bits a TF32 value (1 sign, 8 exponent, 10 mantissa bits) does not have. */
+    public static final int TF32_DROPPED_BITS = 0x1fff;
+
+    /**
+     * x rounded to the nearest TF32 value (ties away from zero, as CUDA's {@code cvt.rna.tf32.f32}):
+     * the input type of {@link KernelContext#mmaTf32}. TF32 keeps float32's range and 10 of its 23
+     * mantissa bits, a relative rounding error of at most 2^-11 (bf16 keeps 7). Infinities and NaNs
+     * are returned as they are. The same three integer operations on every backend, so every
+     * backend rounds to the same bits.
+     */
+    public static float roundToTf32(float x) {
+        int bits = Float.floatToRawIntBits(x);
+        if ((bits & 0x7f800000) == 0x7f800000) {
+            return x;
+        }
+        return Float.intBitsToFloat((bits + 0x1000) & ~TF32_DROPPED_BITS);
+    }
+
     public static float log(float x) {
         return (float) Math.log(x);
     }

@@ -8,8 +8,10 @@ import dev.mambajvm.kernels.basics.ActivationKernels;
 import dev.mambajvm.kernels.basics.MatMulKernels;
 import dev.mambajvm.kernels.basics.PrecisionKernels;
 import dev.mambajvm.kernels.basics.ReductionKernels;
+import dev.mambajvm.kernels.basics.TensorCoreKernels;
 import dev.mambajvm.kernels.basics.VectorKernels;
 import dev.mambajvm.lang.BFloat16;
+import dev.mambajvm.lang.KernelMath;
 import dev.mambajvm.lang.spec.KernelSpec;
 
 import java.util.ArrayList;
@@ -46,6 +48,8 @@ public final class BasicsSuite {
         checks.add(groupSum(3_001, 256));
         checks.add(matmul(37, 53, 70, 16));
         checks.add(matmul(64, 64, 64, 8));
+        checks.add(matmulTf32(37, 29, 45));
+        checks.add(matmulTf32(64, 48, 128));
         checks.addAll(mixedFma(1001));
         checks.add(siluTimesSoftplus(4099));
         checks.add(powerOfTwoFtz(5003));
@@ -141,6 +145,35 @@ public final class BasicsSuite {
                     WorkerGrid.of2D(gx, gy, tile, tile), da, db, dc, m, n, k);
             return Check.compare("MatMulKernels.matmulTiled", m + "x" + k + " * " + k + "x" + n + " tile=" + tile,
                     HostData.downloadFloats(device, dc, m * n), ref, 1e-5);
+        }
+    }
+
+    /**
+     * The tensor-core product ({@code KernelContext.mmaTf32}) against float64 sums of the products
+     * of the TF32-rounded inputs ({@code KernelMath.roundToTf32} on the host). Bound 1e-6: float32
+     * sums of exact products. A device that rounded differently, or placed a fragment element in the
+     * wrong row or column, is off by ~1e-4 or more.
+     */
+    public Check matmulTf32(int m, int n, int k) {
+        float[] a = HostData.uniform(random, m * k, -1, 1);
+        float[] b = HostData.uniform(random, k * n, -1, 1);
+        double[] ref = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += (double) KernelMath.roundToTf32(a[i * k + p]) * KernelMath.roundToTf32(b[p * n + j]);
+                }
+                ref[i * n + j] = s;
+            }
+        }
+        try (DeviceBuffer da = HostData.upload(device, a); DeviceBuffer db = HostData.upload(device, b);
+             DeviceBuffer dc = HostData.poisonedFloats(device, m * n)) {
+            long groups = (long) Math.ceilDiv(m, TensorCoreKernels.TILE_M) * Math.ceilDiv(n, TensorCoreKernels.TILE_N);
+            device.queue().launch(compile(TensorCoreKernels.class, "matmulTf32", Map.of()),
+                    WorkerGrid.of1D(groups * TensorCoreKernels.LOCAL, TensorCoreKernels.LOCAL), da, db, dc, m, n, k);
+            return Check.compare("TensorCoreKernels.matmulTf32", m + "x" + k + " * " + k + "x" + n,
+                    HostData.downloadFloats(device, dc, m * n), ref, 1e-6);
         }
     }
 
