@@ -79,6 +79,8 @@ final class ExampleConstants {
         BY_KERNEL.put("SsdKernels.chunkStates", ssdPrefill);
         BY_KERNEL.put("SsdKernels.chunkScores", ssdPrefill);
         BY_KERNEL.put("SsdKernels.chunkOutputs", ssdPrefill);
+        BY_KERNEL.put("SsdTensorCoreKernels.chunkStatesTc", ssdPrefill);
+        BY_KERNEL.put("SsdTensorCoreKernels.chunkOutputsTc", ssdPrefill);
     }
 
     private static void one(String kernel, Map<String, ? extends Number> constants) {

@@ -5,6 +5,7 @@ import dev.mambajvm.backend.Device;
 import dev.mambajvm.backend.DeviceBuffer;
 import dev.mambajvm.backend.LaunchTarget;
 import dev.mambajvm.backend.WorkerGrid;
+import dev.mambajvm.backend.cuda.CudaDevice;
 import dev.mambajvm.kernels.mamba.StorageType;
 import dev.mambajvm.lang.spec.KernelSpec;
 
@@ -29,10 +30,27 @@ public final class Ssd {
     private final int dState;
     private final int chunk;
     private final int ioType;
+    private final boolean tensorCores;
 
     /** An SSD whose prefill reads and writes float32 activations. */
     public Ssd(Device device, int headDim, int dState, int chunk) {
         this(device, headDim, dState, chunk, StorageType.F32);
+    }
+
+    /** An SSD whose matrix steps use tensor cores where {@link #tensorCoresByDefault} says so. */
+    public Ssd(Device device, int headDim, int dState, int chunk, int ioType) {
+        this(device, headDim, dState, chunk, ioType, tensorCoresByDefault(device, ioType));
+    }
+
+    /**
+     * Whether the prefill's two matrix steps run on tensor cores ({@link SsdTensorCoreKernels}) unless
+     * told otherwise: for 16-bit activations on a CUDA GPU of compute capability 8.0 or newer. Not
+     * for float32 activations, whose bound is 1e-5 (TF32 products give ~1e-4), and not where the
+     * kernel language has no tensor-core instruction (OpenCL, the JVM: there the same kernels run
+     * on FMAs, correct but slower than {@link SsdKernels}' FMA tiling).
+     */
+    public static boolean tensorCoresByDefault(Device device, int ioType) {
+        return ioType != StorageType.F32 && device instanceof CudaDevice cuda && cuda.computeCapability() >= 80;
     }
 
     /**
@@ -41,8 +59,10 @@ public final class Ssd {
      * @param ioType {@link StorageType} of the prefill's xBC, dtRaw and y; the arithmetic, the scratch
      *               buffers and the states are float32, and the decode {@link #step} reads and writes
      *               float32 whatever this is
+     * @param tensorCores chunk states and outputs by {@link SsdTensorCoreKernels} (TF32 products)
+     *                    instead of {@link SsdKernels} (float32 FMAs)
      */
-    public Ssd(Device device, int headDim, int dState, int chunk, int ioType) {
+    public Ssd(Device device, int headDim, int dState, int chunk, int ioType, boolean tensorCores) {
         if (chunk < SsdKernels.TILE || chunk > 256 || chunk % SsdKernels.TILE != 0) {
             throw new IllegalArgumentException("chunk must be a multiple of " + SsdKernels.TILE + " in [16, 256]: " + chunk);
         }
@@ -50,14 +70,17 @@ public final class Ssd {
         this.dState = dState;
         this.chunk = chunk;
         this.ioType = StorageType.require(ioType, "ioType");
+        this.tensorCores = tensorCores;
+        Class<?> matrixKernels = tensorCores ? SsdTensorCoreKernels.class : SsdKernels.class;
+        String suffix = tensorCores ? "Tc" : "";
         Map<String, Integer> all = Map.of("headDim", headDim, "dState", dState, "chunk", chunk);
         Map<String, Integer> typed = Map.of("headDim", headDim, "dState", dState, "chunk", chunk, "ioType", ioType);
         chunkCumsum = device.compile(KernelSpec.load(SsdKernels.class, "chunkCumsum"),
                 Map.of("chunk", chunk, "ioType", ioType));
-        chunkStates = device.compile(KernelSpec.load(SsdKernels.class, "chunkStates"), typed);
+        chunkStates = device.compile(KernelSpec.load(matrixKernels, "chunkStates" + suffix), typed);
         statePassing = device.compile(KernelSpec.load(SsdKernels.class, "statePassing"), all);
         chunkScores = device.compile(KernelSpec.load(SsdKernels.class, "chunkScores"), typed);
-        chunkOutputs = device.compile(KernelSpec.load(SsdKernels.class, "chunkOutputs"), typed);
+        chunkOutputs = device.compile(KernelSpec.load(matrixKernels, "chunkOutputs" + suffix), typed);
         stateStep = device.compile(KernelSpec.load(SsdKernels.class, "stateStep"),
                 Map.of("headDim", headDim, "dState", dState));
     }
@@ -65,6 +88,11 @@ public final class Ssd {
     /** The {@link StorageType} of the prefill's activations. */
     public int ioType() {
         return ioType;
+    }
+
+    /** Whether the matrix steps run on tensor cores (TF32 products). */
+    public boolean tensorCores() {
+        return tensorCores;
     }
 
     public int chunks(int seqLen) {
@@ -123,6 +151,7 @@ public final class Ssd {
         q.launch(chunkCumsum, WorkerGrid.covering1D((long) batch * nChunks * nHeads, LOCAL_1D), dtRaw, dtRaw, dtRaw,
                 dtStride, dtOffset, dtBias, aLog, dtMin, dtMax, dt, cum, batch, seqLen, nHeads);
         long perChunk = (long) batch * nHeads * nChunks;
+        // Both variants of the matrix steps use groups of 128 items (SsdKernels.LOCAL = SsdTensorCoreKernels.LOCAL).
         q.launch(chunkStates, WorkerGrid.of1D(perChunk * SsdKernels.LOCAL, SsdKernels.LOCAL), xbc, xbc, xbc, dt, cum,
                 states, batch, seqLen, nHeads, nGroups);
         q.launch(statePassing, WorkerGrid.covering1D((long) batch * nHeads * headDim * dState, LOCAL_1D), cum, states,
@@ -131,7 +160,9 @@ public final class Ssd {
         int tiles = chunk / SsdKernels.TILE;
         q.launch(chunkScores, WorkerGrid.of1D((long) batch * nChunks * nGroups * tiles * tiles * SsdKernels.LOCAL,
                 SsdKernels.LOCAL), xbc, xbc, xbc, scores, batch, seqLen, nHeads, nGroups);
-        q.launch(chunkOutputs, WorkerGrid.of1D(perChunk * tiles * SsdKernels.LOCAL, SsdKernels.LOCAL),
+        // FMA variant: one group per 16-token tile; tensor cores: one per 64-token block.
+        long outputGroups = perChunk * (tensorCores ? Math.ceilDiv(chunk, SsdTensorCoreKernels.BLOCK) : tiles);
+        q.launch(chunkOutputs, WorkerGrid.of1D(outputGroups * SsdKernels.LOCAL, SsdKernels.LOCAL),
                 xbc, xbc, xbc, dt, cum, dSkip, states, scores, y, y, y, batch, seqLen, nHeads, nGroups);
     }
 

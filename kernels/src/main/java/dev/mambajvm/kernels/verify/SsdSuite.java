@@ -25,9 +25,16 @@ import java.util.Random;
  * float32 outputs: y, the states, the decode step. A y stored in 16 bits is rounded by up to 2^-8
  * (bf16) or 2^-11 (f16) of itself, far more than 1e-5; it is checked by the error beyond that
  * rounding ({@link Check#compareRounded}), at most twice the float32 error before the store: 2e-5.
+ *
+ * <p>Each case runs with the matrix steps on FMAs ({@code SsdKernels}) and the 16-bit cases also on
+ * tensor cores ({@code SsdTensorCoreKernels}, whichever the device: elsewhere than CUDA the same
+ * kernels run the same TF32 products on FMAs). Tensor-core bound: 1e-3. Their operands
+ * are rounded to TF32 (relative error ≤ 2^-11 ≈ 4.9e-4 each); a sum of such products errs by
+ * about that fraction of its size, less where the rounding errors of its terms cancel.
  */
 public final class SsdSuite {
     private static final double BOUND = 1e-5;
+    private static final double TENSOR_CORE_BOUND = 1e-3;
     private static final float INF = Float.POSITIVE_INFINITY;
     private final Device device;
     private final Random random;
@@ -39,24 +46,35 @@ public final class SsdSuite {
 
     public List<Check> runAll() {
         List<Check> checks = new ArrayList<>();
-        // batch, L, nHeads, nGroups, headDim, dState, chunk, dtMin, dtMax
         int f32 = StorageType.F32;
         int bf16 = StorageType.BF16;
-        // batch, L, nHeads, nGroups, headDim, dState, chunk, dtMin, dtMax, activation type
-        checks.addAll(prefillThenStep(2, 37, 6, 2, 12, 16, 16, 0.0f, INF, f32));
-        checks.addAll(prefillThenStep(1, 5, 4, 1, 16, 8, 16, 0.0f, INF, f32));       // L < chunk
-        checks.addAll(prefillThenStep(3, 50, 4, 2, 16, 32, 32, 0.0f, INF, f32));     // two tiles per chunk
-        checks.addAll(prefillThenStep(1, 70, 3, 3, 8, 24, 48, 0.1f, 0.6f, f32));     // G = nHeads, clamped dt, N % 16 ≠ 0
-        checks.addAll(prefillThenStep(1, 300, 4, 2, 64, 128, 256, 0.0f, INF, f32));  // Mamba-2 head shape and chunk
-        checks.addAll(twoPieces(2, 21, 40, 4, 2, 16, 32, 16, f32));                  // prefill from a cached state
-        checks.addAll(prefillThenStep(1, 300, 2, 1, 8, 16, 16, 0.0f, INF, f32));    // 19 chunks: state passing in batches of 8, the last ragged
+        boolean fma = false;
+        boolean tc = true;
+        // batch, L, nHeads, nGroups, headDim, dState, chunk, dtMin, dtMax, activation type, tensor cores
+        checks.addAll(prefillThenStep(2, 37, 6, 2, 12, 16, 16, 0.0f, INF, f32, fma));
+        checks.addAll(prefillThenStep(1, 5, 4, 1, 16, 8, 16, 0.0f, INF, f32, fma));       // L < chunk
+        checks.addAll(prefillThenStep(3, 50, 4, 2, 16, 32, 32, 0.0f, INF, f32, fma));     // two tiles per chunk
+        checks.addAll(prefillThenStep(1, 70, 3, 3, 8, 24, 48, 0.1f, 0.6f, f32, fma));     // G = nHeads, clamped dt, N % 16 ≠ 0
+        checks.addAll(prefillThenStep(1, 300, 4, 2, 64, 128, 256, 0.0f, INF, f32, fma));  // Mamba-2 head shape and chunk
+        checks.addAll(twoPieces(2, 21, 40, 4, 2, 16, 32, 16, f32, fma));                  // prefill from a cached state
+        checks.addAll(prefillThenStep(1, 300, 2, 1, 8, 16, 16, 0.0f, INF, f32, fma));    // 19 chunks: state passing in batches of 8, the last ragged
         // bf16 activations: L and P not multiples of the 16-token and 16-column tiles, N % 16 ≠ 0,
         // several tiles per chunk, Mamba-2's head shape; one f16 case
-        checks.addAll(prefillThenStep(2, 37, 6, 2, 12, 16, 16, 0.0f, INF, bf16));
-        checks.addAll(prefillThenStep(1, 70, 3, 3, 8, 24, 48, 0.1f, 0.6f, bf16));
-        checks.addAll(prefillThenStep(1, 100, 2, 1, 64, 128, 64, 0.0f, INF, bf16));
-        checks.addAll(prefillThenStep(3, 50, 4, 2, 16, 32, 32, 0.0f, INF, StorageType.F16));
-        checks.addAll(twoPieces(2, 21, 40, 4, 2, 16, 32, 16, bf16));
+        checks.addAll(prefillThenStep(2, 37, 6, 2, 12, 16, 16, 0.0f, INF, bf16, fma));
+        checks.addAll(prefillThenStep(1, 70, 3, 3, 8, 24, 48, 0.1f, 0.6f, bf16, fma));
+        checks.addAll(prefillThenStep(1, 100, 2, 1, 64, 128, 64, 0.0f, INF, bf16, fma));
+        checks.addAll(prefillThenStep(3, 50, 4, 2, 16, 32, 32, 0.0f, INF, StorageType.F16, fma));
+        checks.addAll(twoPieces(2, 21, 40, 4, 2, 16, 32, 16, bf16, fma));
+        // The same on tensor cores, plus: chunks of several 64-token blocks, the last one partial
+        // (L 300, chunk 256), P and N that are not multiples of the warp tiles (P 20: 24 columns of
+        // 8 in chunkOutputsTc, 32 rows in chunkStatesTc; N 40: a 32-column slice and a partial one).
+        checks.addAll(prefillThenStep(2, 37, 6, 2, 12, 16, 16, 0.0f, INF, bf16, tc));
+        checks.addAll(prefillThenStep(1, 70, 3, 3, 8, 24, 48, 0.1f, 0.6f, bf16, tc));
+        checks.addAll(prefillThenStep(1, 100, 2, 1, 64, 128, 64, 0.0f, INF, bf16, tc));
+        checks.addAll(prefillThenStep(1, 300, 2, 1, 64, 128, 256, 0.0f, INF, bf16, tc));
+        checks.addAll(prefillThenStep(1, 200, 2, 1, 20, 40, 128, 0.0f, INF, bf16, tc));
+        checks.addAll(prefillThenStep(3, 50, 4, 2, 16, 32, 32, 0.0f, INF, StorageType.F16, tc));
+        checks.addAll(twoPieces(2, 21, 40, 4, 2, 16, 32, 16, bf16, tc));
         return checks;
     }
 
@@ -73,7 +91,7 @@ public final class SsdSuite {
      *               reads the same rounded values as float32
      */
     public List<Check> prefillThenStep(int batch, int seqLen, int nHeads, int nGroups, int headDim, int dState,
-                                       int chunk, float dtMin, float dtMax, int ioType) {
+                                       int chunk, float dtMin, float dtMax, int ioType, boolean tensorCores) {
         int dInner = nHeads * headDim;
         int convDim = dInner + 2 * nGroups * dState;
         // dt read in place from in_proj's output (z, xBC, dt): row stride 2·dInner + 2·G·N + nHeads.
@@ -107,10 +125,11 @@ public final class SsdSuite {
             System.arraycopy(refAll.y(), (b * total + seqLen) * dInner, refLastY, b * dInner, dInner);
         }
 
-        Ssd ssd = new Ssd(device, headDim, dState, chunk, ioType);
+        Ssd ssd = new Ssd(device, headDim, dState, chunk, ioType, tensorCores);
+        double bound = tensorCores ? TENSOR_CORE_BOUND : BOUND;
         String shape = "b=" + batch + " L=" + seqLen + " H=" + nHeads + " G=" + nGroups + " P=" + headDim
                 + " N=" + dState + " chunk=" + chunk + (dtMax < INF ? " dt∈[" + dtMin + "," + dtMax + "]" : "")
-                + ioSuffix(ioType);
+                + ioSuffix(ioType) + (tensorCores ? " tensor cores" : "");
         int stateSize = batch * nHeads * headDim * dState;
         try (DeviceBuffer x = HostData.uploadAs(device, ioType, xbc); DeviceBuffer dr = HostData.uploadAs(device, ioType, dtRaw);
              DeviceBuffer bias = HostData.upload(device, dtBias); DeviceBuffer al = HostData.upload(device, aLog);
@@ -126,15 +145,15 @@ public final class SsdSuite {
             ssd.prefill(device.queue(), x, dr, dtStride, dtOffset, bias, al, ds, dtMin, dtMax, dt, cum, states, scores, state, y,
                     batch, seqLen, nHeads, nGroups);
             Check prefillY = yCheck("Ssd.prefill y", shape, HostData.downloadAs(device, ioType, y, batch * seqLen * dInner),
-                    refPrefix.y(), ioType);
+                    refPrefix.y(), ioType, bound);
             Check prefillState = Check.compare("Ssd.prefill state", shape,
-                    HostData.downloadFloats(device, state, stateSize), refPrefix.finalState(), BOUND);
+                    HostData.downloadFloats(device, state, stateSize), refPrefix.finalState(), bound);
             ssd.step(device.queue(), x1, dr1, dtStride, dtOffset, bias, al, ds, dtMin, dtMax, state, y1,
                     batch, nHeads, nGroups);
             Check stepY = Check.compare("Ssd.step y", shape + " +1",
-                    HostData.downloadFloats(device, y1, batch * dInner), refLastY, BOUND);
+                    HostData.downloadFloats(device, y1, batch * dInner), refLastY, bound);
             Check stepState = Check.compare("Ssd.step state", shape + " +1",
-                    HostData.downloadFloats(device, state, stateSize), refAll.finalState(), BOUND);
+                    HostData.downloadFloats(device, state, stateSize), refAll.finalState(), bound);
             return List.of(prefillY, prefillState, stepY, stepState);
         }
     }
@@ -144,7 +163,7 @@ public final class SsdSuite {
      * (the same buffer as its own final state), against the reference over both pieces.
      */
     public List<Check> twoPieces(int batch, int len1, int len2, int nHeads, int nGroups, int headDim, int dState,
-                                 int chunk, int ioType) {
+                                 int chunk, int ioType, boolean tensorCores) {
         int dInner = nHeads * headDim;
         int convDim = dInner + 2 * nGroups * dState;
         int total = len1 + len2;
@@ -162,9 +181,10 @@ public final class SsdSuite {
         for (int b = 0; b < batch; b++) {
             System.arraycopy(ref.y(), (b * total + len1) * dInner, refY2, b * len2 * dInner, len2 * dInner);
         }
-        Ssd ssd = new Ssd(device, headDim, dState, chunk, ioType);
+        Ssd ssd = new Ssd(device, headDim, dState, chunk, ioType, tensorCores);
+        double bound = tensorCores ? TENSOR_CORE_BOUND : BOUND;
         String shape = "b=" + batch + " L=" + len1 + "+" + len2 + " H=" + nHeads + " G=" + nGroups + " P=" + headDim
-                + " N=" + dState + " chunk=" + chunk + ioSuffix(ioType);
+                + " N=" + dState + " chunk=" + chunk + ioSuffix(ioType) + (tensorCores ? " tensor cores" : "");
         int stateSize = batch * nHeads * headDim * dState;
         try (DeviceBuffer x1 = HostData.uploadAs(device, ioType, rows(xbcAll, batch, total, len1, convDim, 0));
              DeviceBuffer d1 = HostData.uploadAs(device, ioType, rows(dtAll, batch, total, len1, nHeads, 0));
@@ -185,9 +205,9 @@ public final class SsdSuite {
                     batch, len2, nHeads, nGroups);
             return List.of(
                     yCheck("Ssd.prefill y (from a state)", shape,
-                            HostData.downloadAs(device, ioType, y2, batch * len2 * dInner), refY2, ioType),
+                            HostData.downloadAs(device, ioType, y2, batch * len2 * dInner), refY2, ioType, bound),
                     Check.compare("Ssd.prefill state (from a state)", shape,
-                            HostData.downloadFloats(device, state, stateSize), ref.finalState(), BOUND));
+                            HostData.downloadFloats(device, state, stateSize), ref.finalState(), bound));
         }
     }
 
@@ -195,10 +215,10 @@ public final class SsdSuite {
         return ioType != StorageType.F32 ? " io " + StorageType.name(ioType) : "";
     }
 
-    /** y against the reference: 1e-5, or for 16-bit storage 2e-5 beyond its rounding (see the class comment). */
-    private static Check yCheck(String kernel, String shape, float[] y, double[] ref, int ioType) {
-        return ioType == StorageType.F32 ? Check.compare(kernel, shape, y, ref, BOUND)
-                : Check.compareRounded(kernel, shape, y, ref, ioType, BOUND);
+    /** y against the reference: the bound, or for 16-bit storage twice it beyond its rounding (see the class comment). */
+    private static Check yCheck(String kernel, String shape, float[] y, double[] ref, int ioType, double bound) {
+        return ioType == StorageType.F32 ? Check.compare(kernel, shape, y, ref, bound)
+                : Check.compareRounded(kernel, shape, y, ref, ioType, bound);
     }
 
     private float[] gaussian(int n, double sigma) {
