@@ -127,16 +127,7 @@ public final class BasicsSuite {
     public Check matmul(int m, int n, int k, int tile) {
         float[] a = HostData.uniform(random, m * k, -1, 1);
         float[] b = HostData.uniform(random, k * n, -1, 1);
-        double[] ref = new double[m * n];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                double s = 0;
-                for (int p = 0; p < k; p++) {
-                    s += (double) a[i * k + p] * b[p * n + j];
-                }
-                ref[i * n + j] = s;
-            }
-        }
+        double[] ref = product(a, b, m, n, k);
         try (DeviceBuffer da = HostData.upload(device, a); DeviceBuffer db = HostData.upload(device, b);
              DeviceBuffer dc = HostData.poisonedFloats(device, m * n)) {
             long gx = (long) Math.ceilDiv(n, tile) * tile;
@@ -148,6 +139,21 @@ public final class BasicsSuite {
         }
     }
 
+    /** A (m × k) · B (k × n), row-major, in float64. */
+    private static double[] product(float[] a, float[] b, int m, int n, int k) {
+        double[] ref = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += (double) a[i * k + p] * b[p * n + j];
+                }
+                ref[i * n + j] = s;
+            }
+        }
+        return ref;
+    }
+
     /**
      * The tensor-core product ({@code KernelContext.mmaTf32}) against float64 sums of the products
      * of the TF32-rounded inputs ({@code KernelMath.roundToTf32} on the host). Bound 1e-6: float32
@@ -157,16 +163,15 @@ public final class BasicsSuite {
     public Check matmulTf32(int m, int n, int k) {
         float[] a = HostData.uniform(random, m * k, -1, 1);
         float[] b = HostData.uniform(random, k * n, -1, 1);
-        double[] ref = new double[m * n];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                double s = 0;
-                for (int p = 0; p < k; p++) {
-                    s += (double) KernelMath.roundToTf32(a[i * k + p]) * KernelMath.roundToTf32(b[p * n + j]);
-                }
-                ref[i * n + j] = s;
-            }
+        float[] a32 = a.clone();
+        float[] b32 = b.clone();
+        for (int i = 0; i < a32.length; i++) {
+            a32[i] = KernelMath.roundToTf32(a32[i]);
         }
+        for (int i = 0; i < b32.length; i++) {
+            b32[i] = KernelMath.roundToTf32(b32[i]);
+        }
+        double[] ref = product(a32, b32, m, n, k);
         try (DeviceBuffer da = HostData.upload(device, a); DeviceBuffer db = HostData.upload(device, b);
              DeviceBuffer dc = HostData.poisonedFloats(device, m * n)) {
             long groups = (long) Math.ceilDiv(m, TensorCoreKernels.TILE_M) * Math.ceilDiv(n, TensorCoreKernels.TILE_N);
