@@ -46,8 +46,9 @@ public final class Ssd {
      * Whether the prefill's two matrix steps run on tensor cores ({@link SsdTensorCoreKernels}) unless
      * told otherwise: for 16-bit activations on a CUDA GPU of compute capability 8.0 or newer. Not
      * for float32 activations, whose bound is 1e-5 (TF32 products give ~1e-4), and not where the
-     * kernel language has no tensor-core instruction (OpenCL, the JVM: there the same kernels run
-     * on FMAs, correct but slower than {@link SsdKernels}' FMA tiling).
+     * kernel language has no tensor-core instruction (OpenCL, the JVM): there the same kernels run
+     * on FMAs with the TF32 error for no gain worth it (NVIDIA OpenCL, measured: 9.7–11.0 ms against
+     * the FMA kernels' 11.0–12.6 at mamba2-2.7b's shape; PoCL not measured).
      */
     public static boolean tensorCoresByDefault(Device device, int ioType) {
         return ioType != StorageType.F32 && device instanceof CudaDevice cuda && cuda.computeCapability() >= 80;
