@@ -26,6 +26,9 @@ record CDialect(
         String nan,
         String floatAsInt,
         String intAsFloat,
+        String uint32,
+        String floatAsUint,
+        String uintAsFloat,
         Map<String, String> workItem,
         Map<String, String> floatMath) {
 
@@ -49,6 +52,9 @@ record CDialect(
             "__int_as_float(0x7fc00000)",
             "__float_as_int",
             "__int_as_float",
+            "unsigned int",
+            "__float_as_uint",
+            "__uint_as_float",
             Map.of(
                     "globalId", "(int) (blockIdx.$d * blockDim.$d + threadIdx.$d)",
                     "localId", "(int) threadIdx.$d",
@@ -78,6 +84,9 @@ record CDialect(
             "INFINITY",
             "NAN",
             "as_int",
+            "as_float",
+            "uint",
+            "as_uint",
             "as_float",
             Map.of(
                     "globalId", "(int) get_global_id($d)",

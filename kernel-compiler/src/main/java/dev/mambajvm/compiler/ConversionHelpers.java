@@ -47,10 +47,10 @@ final class ConversionHelpers {
             // A bfloat16 is the top half of a float32: widening is a shift; narrowing rounds the
             // dropped 16 bits to nearest even, keeping NaNs NaN.
             String q = c.deviceFunctionQualifier();
-            String u16 = cuda ? "unsigned short" : "ushort";
-            String u32 = cuda ? "unsigned int" : "uint";
-            String asFloat = cuda ? "__uint_as_float" : "as_float";
-            String asUint = cuda ? "__float_as_uint" : "as_uint";
+            String u16 = c.storageType(dev.mambajvm.lang.DType.BF16);
+            String u32 = c.uint32();
+            String asFloat = c.uintAsFloat();
+            String asUint = c.floatAsUint();
             sb.append(q).append(" float mamba_bf16_to_float(").append(u16).append(" b) {\n")
                     .append("    return ").append(asFloat).append("(((").append(u32).append(") b) << 16);\n}\n");
             sb.append(q).append(' ').append(u16).append(" mamba_float_to_bf16(float f) {\n")

@@ -26,9 +26,9 @@ final class MatrixHelpers {
         }
         boolean cuda = c.dialect() == Dialect.CUDA;
         String q = c.deviceFunctionQualifier();
-        String u32 = cuda ? "unsigned int" : "uint";
-        String asFloat = cuda ? "__uint_as_float" : "as_float";
-        String asUint = cuda ? "__float_as_uint" : "as_uint";
+        String u32 = c.uint32();
+        String asFloat = c.uintAsFloat();
+        String asUint = c.floatAsUint();
         StringBuilder sb = new StringBuilder();
         if (used.contains(TF32)) {
             // Round to nearest, ties away (cvt.rna.tf32.f32): add half of the dropped 13 bits, clear them.
@@ -39,8 +39,8 @@ final class MatrixHelpers {
         }
         if (used.contains(MMA)) {
             String local = cuda ? "" : "__local ";
-            String lane = cuda ? "(int) (threadIdx.x & 31)" : "(int) (get_local_id(0) & 31)";
-            String fma = cuda ? "fmaf" : "fma";
+            String lane = "(" + c.workItem("localId", 0) + " & 31)";
+            String fma = c.floatMath().get("fma");
             sb.append("// D (16 x 8, four floats per lane at d) += A (16 x 8) * B (8 x 8), A and B in local memory:\n")
                     .append("// A(m, k) = a[m * ars + k * acs], B(k, n) = b[k * brs + n * bcs]. Lane l owns\n")
                     .append("// D(l/4, 2(l%4)), D(l/4, 2(l%4)+1), D(l/4+8, 2(l%4)), D(l/4+8, 2(l%4)+1).\n");
@@ -55,8 +55,8 @@ final class MatrixHelpers {
                             // The tensor core: A's fragment is rows r and r+8 at columns c and c+4, B's is
                             // rows c and c+4 at column r (PTX ISA, "Matrix Fragments for mma.m16n8k8").
                             // Not volatile: then nvcc reuses a fragment loaded for one call in the next
-                            // calls that read the same words (chunkStatesTc's PTX: 48 shared loads per
-                            // 32 MMAs instead of 192). A warp-wide instruction must not be moved under a
+                            // calls that read the same words (chunkStatesTc's PTX, nvcc -ptx -arch=sm_90,
+                            // counted ld.shared: 48 per 32 MMAs instead of 192). A warp-wide instruction must not be moved under a
                             // branch some lanes skip; clang marks device inline asm convergent for that,
                             // nvcc documents nothing either way: the CUDA runs of BasicsSuite and
                             // SsdSuite are what shows it holds for these kernels.

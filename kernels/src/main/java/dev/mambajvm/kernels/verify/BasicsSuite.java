@@ -139,6 +139,15 @@ public final class BasicsSuite {
         }
     }
 
+    /** A copy of x, each element rounded to TF32 as the device rounds it. */
+    private static float[] roundedToTf32(float[] x) {
+        float[] r = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            r[i] = KernelMath.roundToTf32(x[i]);
+        }
+        return r;
+    }
+
     /** A (m × k) · B (k × n), row-major, in float64. */
     private static double[] product(float[] a, float[] b, int m, int n, int k) {
         double[] ref = new double[m * n];
@@ -163,15 +172,7 @@ public final class BasicsSuite {
     public Check matmulTf32(int m, int n, int k) {
         float[] a = HostData.uniform(random, m * k, -1, 1);
         float[] b = HostData.uniform(random, k * n, -1, 1);
-        float[] a32 = a.clone();
-        float[] b32 = b.clone();
-        for (int i = 0; i < a32.length; i++) {
-            a32[i] = KernelMath.roundToTf32(a32[i]);
-        }
-        for (int i = 0; i < b32.length; i++) {
-            b32[i] = KernelMath.roundToTf32(b32[i]);
-        }
-        double[] ref = product(a32, b32, m, n, k);
+        double[] ref = product(roundedToTf32(a), roundedToTf32(b), m, n, k);
         try (DeviceBuffer da = HostData.upload(device, a); DeviceBuffer db = HostData.upload(device, b);
              DeviceBuffer dc = HostData.poisonedFloats(device, m * n)) {
             long groups = (long) Math.ceilDiv(m, TensorCoreKernels.TILE_M) * Math.ceilDiv(n, TensorCoreKernels.TILE_N);
