@@ -46,6 +46,49 @@ public final class StorageType {
         }
     }
 
+    /**
+     * Element j of an 8-byte word that holds {@link #perWord}(type) consecutive elements of
+     * {@code type}, widened to float32 (little-endian: element 0 in the lowest bits). For kernels
+     * that read activations through a {@code LongArray} view of their buffer: one load instruction
+     * brings 4 bf16 / f16 values or 2 float32, so a warp's load is 256 contiguous bytes.
+     */
+    @DeviceFunction
+    public static float unpack(long word, int type, int j) {
+        if (type == F32) {
+            return Float.intBitsToFloat((int) (word >>> (32 * j)));
+        }
+        int bits = ((int) (word >>> (16 * j))) & 0xFFFF;
+        return type == BF16 ? Float.intBitsToFloat(bits << 16) : halfBitsToFloat(bits);
+    }
+
+    /**
+     * The IEEE binary16 value with these 16 bits as float32 (exact: every half is a float). Written
+     * with integer operations so every backend runs the same code (OpenCL C has no half type
+     * without an extension).
+     */
+    @DeviceFunction
+    public static float halfBitsToFloat(int bits) {
+        int sign = (bits & 0x8000) << 16;
+        int exponent = (bits >>> 10) & 0x1F;
+        int mantissa = bits & 0x3FF;
+        if (exponent == 0) {
+            // Zero or subnormal: mantissa · 2^-24.
+            float magnitude = mantissa * 5.9604645e-8f;
+            return sign != 0 ? -magnitude : magnitude;
+        }
+        if (exponent == 0x1F) {
+            // Infinity, or NaN made quiet (top mantissa bit set) as the hardware conversions do.
+            return Float.intBitsToFloat(sign | 0x7F800000 | (mantissa << 13) | (mantissa != 0 ? 0x400000 : 0));
+        }
+        // Rebias the exponent from 15 to 127; the 10 mantissa bits become the top of 23.
+        return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
+    }
+
+    /** Elements per 8-byte word: 4 for 16-bit types, 2 for float32 (see {@link #unpack}). */
+    public static int perWord(int type) {
+        return 8 / bytes(type);
+    }
+
     /** Bytes per element of a storage type, for the host and for docs (2 for 16-bit types, else 4). */
     public static int bytes(int type) {
         return type == F32 ? 4 : 2;

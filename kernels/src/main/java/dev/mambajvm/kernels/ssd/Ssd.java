@@ -39,7 +39,7 @@ public final class Ssd {
 
     /** An SSD whose matrix steps use tensor cores where {@link #tensorCoresByDefault} says so. */
     public Ssd(Device device, int headDim, int dState, int chunk, int ioType) {
-        this(device, headDim, dState, chunk, ioType, tensorCoresByDefault(device, ioType));
+        this(device, headDim, dState, chunk, ioType, tensorCoresByDefault(device, headDim, dState, ioType));
     }
 
     /**
@@ -48,10 +48,12 @@ public final class Ssd {
      * for float32 activations, whose bound is 1e-5 (TF32 products give ~1e-4), and not where the
      * kernel language has no tensor-core instruction (OpenCL, the JVM): there the same kernels run
      * on FMAs with the TF32 error for no gain worth it (NVIDIA OpenCL, measured: 9.7–11.0 ms against
-     * the FMA kernels' 11.0–12.6 at mamba2-2.7b's shape; PoCL not measured).
+     * the FMA kernels' 11.0–12.6 at mamba2-2.7b's shape; PoCL not measured). And only for shapes
+     * {@link SsdTensorCoreKernels#supports}.
      */
-    public static boolean tensorCoresByDefault(Device device, int ioType) {
-        return ioType != StorageType.F32 && device instanceof CudaDevice cuda && cuda.computeCapability() >= 80;
+    public static boolean tensorCoresByDefault(Device device, int headDim, int dState, int ioType) {
+        return ioType != StorageType.F32 && device instanceof CudaDevice cuda && cuda.computeCapability() >= 80
+                && SsdTensorCoreKernels.supports(headDim, dState, ioType);
     }
 
     /**
@@ -66,6 +68,11 @@ public final class Ssd {
     public Ssd(Device device, int headDim, int dState, int chunk, int ioType, boolean tensorCores) {
         if (chunk < SsdKernels.TILE || chunk > 256 || chunk % SsdKernels.TILE != 0) {
             throw new IllegalArgumentException("chunk must be a multiple of " + SsdKernels.TILE + " in [16, 256]: " + chunk);
+        }
+        if (tensorCores && !SsdTensorCoreKernels.supports(headDim, dState, ioType)) {
+            throw new IllegalArgumentException("tensor-core SSD kernels read 8-byte words: headDim (" + headDim
+                    + ") and dState (" + dState + ") must be multiples of " + StorageType.perWord(ioType)
+                    + " for " + StorageType.name(ioType) + " activations");
         }
         this.headDim = headDim;
         this.dState = dState;
@@ -153,9 +160,15 @@ public final class Ssd {
                 dtStride, dtOffset, dtBias, aLog, dtMin, dtMax, dt, cum, batch, seqLen, nHeads);
         long perChunk = (long) batch * nHeads * nChunks;
         // Both variants of the matrix steps use groups of 128 items (SsdKernels.LOCAL = SsdTensorCoreKernels.LOCAL).
-        q.launch(chunkStates, WorkerGrid.of1D(perChunk * SsdKernels.LOCAL, SsdKernels.LOCAL), xbc, xbc, xbc, dt, cum,
-                states, batch, seqLen, nHeads, nGroups);
-        q.launch(statePassing, WorkerGrid.covering1D((long) batch * nHeads * headDim * dState, LOCAL_1D), cum, states,
+        WorkerGrid stateGrid = WorkerGrid.of1D(perChunk * SsdKernels.LOCAL, SsdKernels.LOCAL);
+        if (tensorCores) {
+            // The tensor-core kernels read xbc (and the states) as LongArrays of 8-byte words.
+            q.launch(chunkStates, stateGrid, xbc, dt, cum, states, batch, seqLen, nHeads, nGroups);
+        } else {
+            q.launch(chunkStates, stateGrid, xbc, xbc, xbc, dt, cum, states, batch, seqLen, nHeads, nGroups);
+        }
+        long passingItems = (long) batch * nHeads * Math.ceilDiv(headDim * dState, SsdKernels.PASSING_ELEMENTS);
+        q.launch(statePassing, WorkerGrid.covering1D(passingItems, LOCAL_1D), cum, states,
                 initialState != null ? initialState : finalState, initialState != null ? 1 : 0, finalState,
                 batch, seqLen, nHeads);
         int tiles = chunk / SsdKernels.TILE;
@@ -163,8 +176,14 @@ public final class Ssd {
                 SsdKernels.LOCAL), xbc, xbc, xbc, scores, batch, seqLen, nHeads, nGroups);
         // FMA variant: one group per 16-token tile; tensor cores: one per 64-token block.
         long outputGroups = perChunk * (tensorCores ? Math.ceilDiv(chunk, SsdTensorCoreKernels.BLOCK) : tiles);
-        q.launch(chunkOutputs, WorkerGrid.of1D(outputGroups * SsdKernels.LOCAL, SsdKernels.LOCAL),
-                xbc, xbc, xbc, dt, cum, dSkip, states, scores, y, y, y, batch, seqLen, nHeads, nGroups);
+        WorkerGrid outputGrid = WorkerGrid.of1D(outputGroups * SsdKernels.LOCAL, SsdKernels.LOCAL);
+        if (tensorCores) {
+            q.launch(chunkOutputs, outputGrid, xbc, dt, cum, dSkip, states, scores, y, y, y,
+                    batch, seqLen, nHeads, nGroups);
+        } else {
+            q.launch(chunkOutputs, outputGrid, xbc, xbc, xbc, dt, cum, dSkip, states, scores, y, y, y,
+                    batch, seqLen, nHeads, nGroups);
+        }
     }
 
     /**

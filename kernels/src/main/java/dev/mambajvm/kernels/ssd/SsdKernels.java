@@ -9,6 +9,7 @@ import dev.mambajvm.lang.HalfArray;
 import dev.mambajvm.lang.Kernel;
 import dev.mambajvm.lang.KernelContext;
 import dev.mambajvm.lang.KernelMath;
+import dev.mambajvm.lang.Unroll;
 
 /**
  * The Mamba-2 SSD (state space duality) scan: prefill in the chunked matrix form, and the decode step.
@@ -90,6 +91,9 @@ public final class SsdKernels {
      * (8.3 KiB at N = 128), of x 16·P floats (4 KiB at P = 64).
      */
     public static final int TILE = 16;
+
+    /** State elements per work-item of {@link #statePassing}. */
+    public static final int PASSING_ELEMENTS = 4;
 
     /**
      * Step 1. dt (batch, nHeads, L) = clamp(softplus(dtRaw + dtBias), dtMin, dtMax); cum (batch, nHeads, L)
@@ -242,32 +246,45 @@ public final class SsdKernels {
      * pieces), else from zero (initialState is then not read). initialState may be finalState: each
      * item reads its element before it writes it.
      * S_start(c+1) = exp(Σ_chunk dt·A)·S_start(c) + S_local(c), the exponent summed from the chunk's
-     * tile totals (up to 16 broadcast loads). One work-item per state element
-     * (b, h, p, n), element fastest (coalesced), walking the chunks in order: 2 · nChunks · 4 bytes
-     * per element, no reuse to exploit. The walk loads {@code SelectiveScanKernels.CARRY_BATCH}
-     * chunks ahead: one memory round trip per chunk cost 5.5 of the 17.5 ms of mamba2-2.7b's shape at
-     * L 32768 on an H100 (chunk 256; 17.8 ms at chunk 64). Grid: batch · nHeads · P · N items, any
-     * group size.
+     * tile totals (up to 16 broadcast loads). One work-item per {@link #PASSING_ELEMENTS} state
+     * elements of one (b, h): e, e + q, e + 2q, e + 3q with q = ⌈P·N/4⌉ (so each of its loads is
+     * coalesced across a warp), walking the chunks in order: 2 · nChunks · 4 bytes per element, no
+     * reuse to exploit. The walk loads {@code SelectiveScanKernels.CARRY_BATCH} chunks ahead: one
+     * memory round trip per chunk cost 5.5 of the 17.5 ms of mamba2-2.7b's shape at L 32768 on an
+     * H100 (chunk 256; 17.8 ms at chunk 64). Why 4 elements per item: the chunk totals (chunk/16
+     * loads and adds per chunk) are summed once for 4 elements instead of for each, each item has
+     * 4 × 8 loads in flight. Measured at mamba2-2.7b's shape on an H100: 0.87 → 0.66 ms at chunk
+     * 128, 0.75 → 0.45 ms at chunk 256 (docs/performance.md). Grid: batch · nHeads · ⌈P·N/4⌉
+     * items, any group size.
      */
     @Kernel
     public static void statePassing(KernelContext ctx, FloatArray cum, FloatArray states, FloatArray initialState,
                                     int hasInitialState, FloatArray finalState, int batch, int seqLen, int nHeads,
                                     @Constant int headDim, @Constant int dState, @Constant int chunk) {
         int nChunks = (seqLen + chunk - 1) / chunk;
+        int quarter = (headDim * dState + PASSING_ELEMENTS - 1) / PASSING_ELEMENTS;
         int gid = ctx.globalIdx;
-        if (gid >= batch * nHeads * headDim * dState) {
+        if (gid >= batch * nHeads * quarter) {
             return;
         }
-        int e = gid % (headDim * dState);
-        int bh = gid / (headDim * dState);
-        float[] local = new float[SelectiveScanKernels.CARRY_BATCH];
+        int bh = gid / quarter;
+        int e0 = gid % quarter;
+        float[] local = new float[SelectiveScanKernels.CARRY_BATCH * PASSING_ELEMENTS];
         float[] total = new float[SelectiveScanKernels.CARRY_BATCH];
-        float s = hasInitialState != 0 ? initialState.get(gid) : 0.0f;
+        float[] s = new float[PASSING_ELEMENTS];
+        for (@Unroll int k = 0; k < PASSING_ELEMENTS; k++) {
+            int e = e0 + k * quarter;
+            s[k] = hasInitialState != 0 && e < headDim * dState ? initialState.get(bh * headDim * dState + e) : 0.0f;
+        }
         for (int c0 = 0; c0 < nChunks; c0 += SelectiveScanKernels.CARRY_BATCH) {
             // The next CARRY_BATCH chunks' loads first, all in flight at once (as in the Mamba-1 chunkCarry).
-            for (int j = 0; j < SelectiveScanKernels.CARRY_BATCH; j++) {
+            for (@Unroll int j = 0; j < SelectiveScanKernels.CARRY_BATCH; j++) {
                 int c = Math.min(c0 + j, nChunks - 1);
-                local[j] = states.get((bh * nChunks + c) * headDim * dState + e);
+                for (@Unroll int k = 0; k < PASSING_ELEMENTS; k++) {
+                    int e = e0 + k * quarter;
+                    local[j * PASSING_ELEMENTS + k] = e < headDim * dState
+                            ? states.get((bh * nChunks + c) * headDim * dState + e) : 0.0f;
+                }
                 int end = Math.min(c * chunk + chunk, seqLen);
                 float sum = 0.0f;
                 for (int tt = c * chunk; tt < end; tt += TILE) {
@@ -275,14 +292,25 @@ public final class SsdKernels {
                 }
                 total[j] = sum;
             }
-            for (int j = 0; j < SelectiveScanKernels.CARRY_BATCH; j++) {
+            for (@Unroll int j = 0; j < SelectiveScanKernels.CARRY_BATCH; j++) {
                 if (c0 + j < nChunks) {
-                    states.set((bh * nChunks + c0 + j) * headDim * dState + e, s);
-                    s = Math.fma(KernelMath.exp2(total[j]), s, local[j]);
+                    float decay = KernelMath.exp2(total[j]);
+                    for (@Unroll int k = 0; k < PASSING_ELEMENTS; k++) {
+                        int e = e0 + k * quarter;
+                        if (e < headDim * dState) {
+                            states.set((bh * nChunks + c0 + j) * headDim * dState + e, s[k]);
+                            s[k] = Math.fma(decay, s[k], local[j * PASSING_ELEMENTS + k]);
+                        }
+                    }
                 }
             }
         }
-        finalState.set(gid, s);
+        for (@Unroll int k = 0; k < PASSING_ELEMENTS; k++) {
+            int e = e0 + k * quarter;
+            if (e < headDim * dState) {
+                finalState.set(bh * headDim * dState + e, s[k]);
+            }
+        }
     }
 
     /**

@@ -58,6 +58,7 @@ public final class SsdSuite {
         checks.addAll(prefillThenStep(1, 300, 4, 2, 64, 128, 256, 0.0f, INF, f32, fma));  // Mamba-2 head shape and chunk
         checks.addAll(twoPieces(2, 21, 40, 4, 2, 16, 32, 16, f32, fma));                  // prefill from a cached state
         checks.addAll(prefillThenStep(1, 300, 2, 1, 8, 16, 16, 0.0f, INF, f32, fma));    // 19 chunks: state passing in batches of 8, the last ragged
+        checks.addAll(prefillThenStep(2, 40, 2, 1, 5, 7, 16, 0.0f, INF, f32, fma));      // P·N = 35: state passing's last item has 2 of its 4 elements
         // bf16 activations: L and P not multiples of the 16-token and 16-column tiles, N % 16 ≠ 0,
         // several tiles per chunk, Mamba-2's head shape; one f16 case
         checks.addAll(prefillThenStep(2, 37, 6, 2, 12, 16, 16, 0.0f, INF, bf16, fma));
@@ -74,6 +75,7 @@ public final class SsdSuite {
         checks.addAll(prefillThenStep(1, 300, 2, 1, 64, 128, 256, 0.0f, INF, bf16, tc));
         checks.addAll(prefillThenStep(1, 200, 2, 1, 20, 40, 128, 0.0f, INF, bf16, tc));
         checks.addAll(prefillThenStep(3, 50, 4, 2, 16, 32, 32, 0.0f, INF, StorageType.F16, tc));
+        checks.addAll(prefillThenStep(1, 70, 3, 3, 8, 24, 48, 0.1f, 0.6f, f32, tc));     // float32 words: 2 per load
         checks.addAll(twoPieces(2, 21, 40, 4, 2, 16, 32, 16, bf16, tc));
         return checks;
     }
