@@ -63,7 +63,8 @@ public final class Ssd {
      *               buffers and the states are float32, and the decode {@link #step} reads and writes
      *               float32 whatever this is
      * @param tensorCores chunk states and outputs by {@link SsdTensorCoreKernels} (TF32 products)
-     *                    instead of {@link SsdKernels} (float32 FMAs)
+     *                    instead of {@link SsdKernels} (float32 FMAs); an IllegalArgumentException
+     *                    naming the shape where {@link SsdTensorCoreKernels#supports} says no
      */
     public Ssd(Device device, int headDim, int dState, int chunk, int ioType, boolean tensorCores) {
         if (chunk < SsdKernels.TILE || chunk > 256 || chunk % SsdKernels.TILE != 0) {
