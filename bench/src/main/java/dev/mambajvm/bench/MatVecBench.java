@@ -26,7 +26,8 @@ import java.util.Random;
  * four copies of it: every launch reads its weight from HBM. The minimum bytes are the weight once
  * plus x and y; the flops (2 per weight) are negligible.
  *
- * <p>Usage: {@code MatVecBench [device]} (default cuda:0).
+ * <p>Usage: {@code MatVecBench [device [only]]} (default cuda:0): with {@code only}, just the
+ * {@code matvecBf16Rows} variants whose name contains it (e.g. {@code "4 rows x 64 threads unroll 4"}).
  */
 public final class MatVecBench {
     private static final int COPIES = 4;
@@ -38,13 +39,15 @@ public final class MatVecBench {
 
     public static void main(String[] args) {
         String id = args.length > 0 ? args[0] : "cuda:0";
+        // Optional: time only the variants whose name contains this text (the generic kernel always).
+        String only = args.length > 1 ? args[1] : "";
         List<String> rows = new ArrayList<>();
         try (Device device = Devices.open(id)) {
             System.out.println("== " + device.id() + " " + device.name());
             double copyGBs = copyBandwidth(device);
             System.out.printf(Locale.ROOT, "copy %.0f GB/s (read + write of 1 GiB)%n", copyGBs);
             for (int[] shape : new int[][]{{10240, 2560}, {2560, 10240}}) {
-                rows.add(run(device, shape[0], shape[1], copyGBs));
+                rows.add(run(device, shape[0], shape[1], copyGBs, only));
             }
         }
         System.out.println();
@@ -53,7 +56,7 @@ public final class MatVecBench {
         rows.forEach(System.out::println);
     }
 
-    static String run(Device device, int rows, int cols, double copyGBs) {
+    static String run(Device device, int rows, int cols, double copyGBs, String only) {
         Random r = new Random(rows * 31L + cols);
         short[] w = new short[rows * cols];
         for (int i = 0; i < w.length; i++) {
@@ -91,9 +94,12 @@ public final class MatVecBench {
                     int resident = sms * (2048 / (rowsPerGroup * threadsPerRow));
                     for (int cap : sms > 0 ? new int[]{0, resident, resident / 2} : new int[]{0}) {
                         WorkerGrid grid = MatVec.rowsGrid(rows, rowsPerGroup, threadsPerRow, cap);
-                        variants.add(new Variant("matvecBf16Rows " + rowsPerGroup + " rows x " + threadsPerRow
-                                + " threads unroll " + unroll + (cap > 0 ? ", " + cap + " groups" : ""),
-                                wi -> q.launch(k, grid, wi, dx, y, rows, cols, 0)));
+                        String name = "matvecBf16Rows " + rowsPerGroup + " rows x " + threadsPerRow
+                                + " threads unroll " + unroll + (cap > 0 ? ", " + cap + " groups" : "");
+                        if (!name.contains(only)) {
+                            continue;
+                        }
+                        variants.add(new Variant(name, wi -> q.launch(k, grid, wi, dx, y, rows, cols, 0)));
                     }
                 }
             }
