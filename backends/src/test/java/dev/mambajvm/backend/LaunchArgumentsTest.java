@@ -83,7 +83,7 @@ public class LaunchArgumentsTest {
                     new KernelParam("base", KernelParam.Kind.SCALAR, null, "long", false),
                     new KernelParam("alpha", KernelParam.Kind.SCALAR, null, "float", false),
                     new KernelParam("BLOCK", KernelParam.Kind.CONSTANT, null, "int", false)),
-            false, false, Map.of(Dialect.CUDA, ""));
+            false, Map.of(Dialect.CUDA, ""));
 
     private static String fail(Object... args) {
         return assertThrows(IllegalArgumentException.class, () -> LaunchArguments.check(SPEC, DEVICE, args))
@@ -112,7 +112,7 @@ public class LaunchArgumentsTest {
                 () -> LaunchArguments.check(SPEC, DEVICE, null)).getMessage();
         assertContains(none, "got 0");
         KernelSpec one = new KernelSpec("K", "fill", "K.java:1",
-                List.of(new KernelParam("out", KernelParam.Kind.ARRAY, DType.F32, null, true)), false, false, Map.of());
+                List.of(new KernelParam("out", KernelParam.Kind.ARRAY, DType.F32, null, true)), false, Map.of());
         String single = assertThrows(IllegalArgumentException.class,
                 () -> LaunchArguments.check(one, DEVICE, new Object[0])).getMessage();
         assertEquals("kernel K.fill takes 1 launch argument (f32 array out), got 0", single);
@@ -155,7 +155,7 @@ public class LaunchArgumentsTest {
     @Test
     void unsupportedScalarTypeAndNonLaunchParamsAreRejected() {
         KernelSpec doubles = new KernelSpec("K", "d", "K.java:1",
-                List.of(new KernelParam("v", KernelParam.Kind.SCALAR, null, "double", false)), false, false, Map.of());
+                List.of(new KernelParam("v", KernelParam.Kind.SCALAR, null, "double", false)), false, Map.of());
         String e = assertThrows(IllegalArgumentException.class,
                 () -> LaunchArguments.check(doubles, DEVICE, new Object[]{1.0})).getMessage();
         assertEquals("kernel K.d, argument 0 'v' (double scalar): unsupported scalar type double", e);

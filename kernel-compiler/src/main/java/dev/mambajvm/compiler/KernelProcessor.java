@@ -160,8 +160,7 @@ public final class KernelProcessor extends AbstractProcessor {
                 sources.put(d, link(kernel, d, ownerName));
             }
             KernelTranslator.Translated t = translated.get(kernel).get(Dialect.CUDA);
-            KernelSpec spec = new KernelSpec(ownerName, name, locations.get(kernel), t.params(), t.usesBarrier(),
-                    t.waitsForPreviousKernel(), sources);
+            KernelSpec spec = new KernelSpec(ownerName, name, locations.get(kernel), t.params(), t.usesBarrier(), sources);
             String stem = KernelSpec.DIRECTORY + spec.id();
             files.put(stem + KernelSpec.DESCRIPTOR_EXTENSION, spec.toDescriptor());
             for (Dialect d : Dialect.values()) {
@@ -200,8 +199,7 @@ public final class KernelProcessor extends AbstractProcessor {
                 .append(" (").append(locations.get(kernel)).append("). Edit the Java kernel, not this file.\n");
         out.append(c.header()).append("\n");
         out.append("// Comments // Ln give the Java source line of each statement.\n\n");
-        String helperText = ConversionHelpers.text(c, helpers) + MatrixHelpers.text(c, helpers)
-                + GridDependencyHelpers.text(c, helpers);
+        String helperText = ConversionHelpers.text(c, helpers) + MatrixHelpers.text(c, helpers);
         if (!helperText.isEmpty()) {
             out.append(helperText).append('\n');
         }

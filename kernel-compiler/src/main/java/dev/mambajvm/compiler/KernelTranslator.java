@@ -72,7 +72,7 @@ final class KernelTranslator {
 
     /** The result for one method in one dialect. */
     record Translated(String text, Set<String> helpers, Set<ExecutableElement> calls, boolean usesBarrier,
-                      boolean waitsForPreviousKernel, List<KernelParam> params) {
+                      List<KernelParam> params) {
     }
 
     static final String CONTEXT = "dev.mambajvm.lang.KernelContext";
@@ -121,7 +121,6 @@ final class KernelTranslator {
     private final Set<String> localArrays = new HashSet<>();
     private final Set<String> privateArrays = new HashSet<>();
     private boolean usesBarrier;
-    private boolean waitsForPreviousKernel;
     private boolean isKernel;
     private String contextName;
     private MethodTree method;
@@ -147,7 +146,7 @@ final class KernelTranslator {
         }
         if (m.getBody() == null) {
             error(m, name + " has no body");
-            return new Translated("", helpers, calls, false, false, List.of());
+            return new Translated("", helpers, calls, false, List.of());
         }
         List<KernelParam> params = new ArrayList<>();
         List<String> cParams = new ArrayList<>();
@@ -219,7 +218,7 @@ final class KernelTranslator {
         out.append(returnType).append(' ').append(id(name)).append('(').append(String.join(", ", cParams)).append(") ");
         block(m.getBody(), out, 0, true);
         out.append('\n');
-        return new Translated(out.toString(), helpers, calls, usesBarrier, waitsForPreviousKernel, params);
+        return new Translated(out.toString(), helpers, calls, usesBarrier, params);
     }
 
     // ------------------------------------------------------------------ statements
@@ -683,15 +682,6 @@ final class KernelTranslator {
             }
             if (name.equals("mmaTf32")) {
                 return mmaCall(m, args);
-            }
-            if (name.equals("waitForPreviousKernel") || name.equals("allowNextKernelToStart")) {
-                if (!isKernel) {
-                    error(m, name + "() must be called in the kernel itself, not in a device function");
-                }
-                boolean wait = name.equals("waitForPreviousKernel");
-                waitsForPreviousKernel |= wait;
-                helpers.add(GridDependencyHelpers.NAME);
-                return wait ? GridDependencyHelpers.WAIT + "()" : GridDependencyHelpers.TRIGGER + "()";
             }
             error(m, "KernelContext." + name + "(...) can only initialize a local array declaration at the top"
                     + " of the kernel body");

@@ -85,48 +85,6 @@ class TranslationTest {
         }
     }
 
-    /** waitForPreviousKernel / allowNextKernelToStart: griddepcontrol on sm_90 CUDA, nothing in OpenCL; the spec says so. */
-    @Test
-    void gridDependencyControl() throws Exception {
-        String source = """
-                package t;
-                import dev.mambajvm.lang.*;
-                public class Pdl {
-                    @Kernel
-                    public static void early(KernelContext ctx, FloatArray w, FloatArray x) {
-                        ctx.allowNextKernelToStart();
-                        float v = w.get(ctx.globalIdx);
-                        ctx.waitForPreviousKernel();
-                        x.set(ctx.globalIdx, x.get(ctx.globalIdx) * v);
-                    }
-                    @Kernel
-                    public static void plain(KernelContext ctx, FloatArray x) {
-                        ctx.allowNextKernelToStart();
-                        x.set(ctx.globalIdx, 1.0f);
-                    }
-                }
-                """;
-        InMemoryCompilation.Result r = InMemoryCompilation.compile(out, "t.Pdl", source);
-        assertTrue(r.success(), () -> "compile errors: " + r.errors());
-        KernelSpec early;
-        KernelSpec plain;
-        try (URLClassLoader loader = new URLClassLoader(new java.net.URL[]{out.toUri().toURL()}, getClass().getClassLoader())) {
-            early = KernelSpec.load(loader, "t.Pdl.early");
-            plain = KernelSpec.load(loader, "t.Pdl.plain");
-        }
-        assertTrue(early.waitsForPreviousKernel());
-        assertFalse(plain.waitsForPreviousKernel(), "only a kernel that waits may be launched early");
-        String cu = early.source(Dialect.CUDA, Map.of());
-        assertContains(cu, "    mamba_allow_next_kernel();");
-        assertContains(cu, "    mamba_wait_previous_kernel();");
-        assertContains(cu, "#if __CUDA_ARCH__ >= 900\n    // Blocks until");
-        assertContains(cu, "asm volatile(\"griddepcontrol.wait;\" ::: \"memory\");");
-        assertContains(cu, "asm volatile(\"griddepcontrol.launch_dependents;\" :::);");
-        String cl = early.source(Dialect.OPENCL, Map.of());
-        assertContains(cl, "static inline void mamba_wait_previous_kernel(void) {\n}");
-        assertFalse(cl.contains("griddepcontrol"));
-    }
-
     /** ctx.mmaTf32 and KernelMath.roundToTf32: the tensor-core instruction in CUDA, FMAs in OpenCL. */
     @Test
     void tensorCoreMultiply() throws Exception {

@@ -41,33 +41,6 @@ public abstract class KernelContext {
     public abstract int[] allocateIntLocalArray(int length);
 
     /**
-     * Waits until the kernel launched before this one has finished and its writes are visible.
-     * Without a call to this method, that is already true when the kernel starts. With one, on a
-     * CUDA GPU of compute capability 9.0 or newer the backend lets this kernel start early, while
-     * the previous one is still running (programmatic dependent launch: {@code griddepcontrol.wait}),
-     * so the work before the call overlaps the previous kernel's last blocks.
-     *
-     * <p><b>The rule.</b> Before the call a work-item may only read memory that no earlier kernel
-     * writes (weights, constants), and may not write global memory at all. Every work-item that
-     * reads or writes global memory after it must make the call first; a work-item that does
-     * neither may skip it. Elsewhere (OpenCL, the JVM, older GPUs, a launch without the attribute)
-     * kernels run one after another and this does nothing.
-     */
-    public void waitForPreviousKernel() {
-    }
-
-    /**
-     * Lets the next kernel start early (if it calls {@link #waitForPreviousKernel()}): on a CUDA GPU
-     * of compute capability 9.0 or newer, once every work-group of this kernel has made this call
-     * or finished, the next kernel's work-groups may be scheduled on the multiprocessors this one
-     * frees ({@code griddepcontrol.launch_dependents}). It says nothing about memory: the next
-     * kernel still sees this one's writes only after its own {@code waitForPreviousKernel()}.
-     * Elsewhere it does nothing.
-     */
-    public void allowNextKernelToStart() {
-    }
-
-    /**
      * One warp-level matrix multiply-accumulate on tensor cores: D (16 × 8) += A (16 × 8) · B (8 × 8),
      * with A and B read from local memory and D held in registers spread over the warp. The
      * shape and the spreading are those of CUDA's {@code mma.sync.m16n8k8} with TF32 inputs and

@@ -49,15 +49,6 @@ public final class CudaDevice implements Device {
     final int maxThreadsPerBlock;
     final int[] maxBlockDim;
     final long[] maxGridDim;
-    /**
-     * Whether a kernel that calls {@code waitForPreviousKernel()} is launched so that it may start
-     * before the previous kernel finishes (programmatic dependent launch): compute capability 9.0
-     * or newer, a driver with cuLaunchKernelEx and cuGraphAddDependencies_v2, and not turned off
-     * with the environment variable {@value #PDL_SWITCH}=0 (for A/B measurements).
-     */
-    final boolean programmaticLaunch;
-    /** Environment variable that turns programmatic dependent launch off when set to 0. */
-    public static final String PDL_SWITCH = "MAMBA_CUDA_PDL";
     private final Map<String, String> properties;
 
     private final Object lock = new Object();
@@ -100,14 +91,9 @@ public final class CudaDevice implements Device {
                     driver.attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X, cuDevice),
                     driver.attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Y, cuDevice),
                     driver.attribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Z, cuDevice)};
-            programmaticLaunch = ccMajor >= 9 && driver.hasProgrammaticLaunch() && !"0".equals(System.getenv(PDL_SWITCH));
             Map<String, String> p = new LinkedHashMap<>();
             p.put("name", name);
             p.put("compute capability", ccMajor + "." + ccMinor);
-            p.put("programmatic dependent launch", programmaticLaunch ? "yes"
-                    : ccMajor < 9 ? "no (needs compute capability 9.0)"
-                    : !driver.hasProgrammaticLaunch() ? "no (the driver lacks cuLaunchKernelEx or cuGraphAddDependencies_v2)"
-                    : "no (" + PDL_SWITCH + "=0)");
             p.put("multiprocessors", attr(CudaDriver.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT));
             p.put("global memory", totalMem / (1024 * 1024) + " MiB");
             p.put("max threads per block", String.valueOf(maxThreadsPerBlock));

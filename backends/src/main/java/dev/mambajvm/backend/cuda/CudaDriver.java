@@ -77,40 +77,6 @@ final class CudaDriver {
             ADDRESS.withName("kern"),
             ADDRESS.withName("ctx"));
 
-    /** CUlaunchAttributeID of programmatic dependent launch (cuda.h): value.programmaticStreamSerializationAllowed. */
-    static final int CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION = 6;
-
-    /**
-     * CUlaunchAttribute (cuda.h): a 4-byte id, 4 bytes of padding, then a 64-byte union of which the
-     * attribute used here reads the first int: 72 bytes.
-     */
-    static final StructLayout LAUNCH_ATTRIBUTE = MemoryLayout.structLayout(
-            JAVA_INT.withName("id"), MemoryLayout.paddingLayout(4),
-            JAVA_INT.withName("value"), MemoryLayout.paddingLayout(60));
-
-    /**
-     * CUlaunchConfig (cuda.h), for cuLaunchKernelEx: grid xyz, block xyz, sharedMemBytes, padding to
-     * align the stream handle, hStream, attrs, numAttrs: 56 bytes.
-     */
-    static final StructLayout LAUNCH_CONFIG = MemoryLayout.structLayout(
-            JAVA_INT.withName("gridDimX"), JAVA_INT.withName("gridDimY"), JAVA_INT.withName("gridDimZ"),
-            JAVA_INT.withName("blockDimX"), JAVA_INT.withName("blockDimY"), JAVA_INT.withName("blockDimZ"),
-            JAVA_INT.withName("sharedMemBytes"), MemoryLayout.paddingLayout(4),
-            ADDRESS.withName("hStream"), ADDRESS.withName("attrs"),
-            JAVA_INT.withName("numAttrs"), MemoryLayout.paddingLayout(4));
-
-    /**
-     * CUgraphEdgeData (cuda.h, CUDA 12.3+): from_port, to_port, type, 5 reserved bytes. A
-     * programmatic edge (type 1) from a kernel node's programmatic port (1) lets the downstream
-     * kernel start once every block of the upstream one has triggered or finished, as
-     * {@link #CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION} does on a stream.
-     */
-    static final StructLayout GRAPH_EDGE_DATA = MemoryLayout.structLayout(
-            ValueLayout.JAVA_BYTE.withName("from_port"), ValueLayout.JAVA_BYTE.withName("to_port"),
-            ValueLayout.JAVA_BYTE.withName("type"), MemoryLayout.paddingLayout(5));
-    static final byte CU_GRAPH_KERNEL_NODE_PORT_PROGRAMMATIC = 1;
-    static final byte CU_GRAPH_DEPENDENCY_TYPE_PROGRAMMATIC = 1;
-
     /** CUDA_MEMCPY3D (cuda.h, the _v2 layout with size_t fields): 200 bytes. */
     static final StructLayout MEMCPY3D = MemoryLayout.structLayout(
             JAVA_LONG.withName("srcXInBytes"), JAVA_LONG.withName("srcY"), JAVA_LONG.withName("srcZ"),
@@ -155,10 +121,6 @@ final class CudaDriver {
     private final MethodHandle cuModuleGetFunction;
     private final MethodHandle cuModuleUnload;
     private final MethodHandle cuLaunchKernel;
-    /** Null when the driver lacks it (before CUDA 11.8): kernels then never start early. */
-    private final MethodHandle cuLaunchKernelEx;
-    /** cuGraphAddDependencies_v2 (edge data, CUDA 12.3+); null when the driver lacks it. */
-    private final MethodHandle cuGraphAddDependencies;
     private final MethodHandle cuEventCreate;
     private final MethodHandle cuEventRecord;
     private final MethodHandle cuEventSynchronize;
@@ -209,10 +171,6 @@ final class CudaDriver {
         cuLaunchKernel = b.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS,
                 JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
                 ADDRESS, ADDRESS, ADDRESS), "cuLaunchKernel");
-        cuLaunchKernelEx = b.bindOptional(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS),
-                "cuLaunchKernelEx");
-        cuGraphAddDependencies = b.bindOptional(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
-                JAVA_LONG), "cuGraphAddDependencies_v2");
         cuEventCreate = b.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), "cuEventCreate");
         cuEventRecord = b.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), "cuEventRecord");
         cuEventSynchronize = b.bind(FunctionDescriptor.of(JAVA_INT, ADDRESS), "cuEventSynchronize");
@@ -262,11 +220,6 @@ final class CudaDriver {
             }
             throw new CudaException(path + " does not export " + String.join(" or ", names)
                     + ": the driver is too old for this backend (CUDA 12 or newer is needed)");
-        }
-
-        /** The function, or null when the library does not export it (a feature the caller can do without). */
-        MethodHandle bindOptional(FunctionDescriptor fd, String name) {
-            return lib.find(name).map(sym -> linker.downcallHandle(sym, fd)).orElse(null);
         }
     }
 
@@ -446,20 +399,6 @@ final class CudaDriver {
 
     int cuGraphCreate(MemorySegment out, int flags) {
         try { return (int) cuGraphCreate.invokeExact(out, flags); } catch (Throwable t) { throw rethrow(t); }
-    }
-
-    /** Whether both calls of programmatic dependent launch (on a stream and in a graph) are there. */
-    boolean hasProgrammaticLaunch() {
-        return cuLaunchKernelEx != null && cuGraphAddDependencies != null;
-    }
-
-    int cuLaunchKernelEx(MemorySegment config, MemorySegment f, MemorySegment params, MemorySegment extra) {
-        try { return (int) cuLaunchKernelEx.invokeExact(config, f, params, extra); } catch (Throwable t) { throw rethrow(t); }
-    }
-
-    int cuGraphAddDependencies(MemorySegment graph, MemorySegment from, MemorySegment to, MemorySegment edgeData,
-                               long count) {
-        try { return (int) cuGraphAddDependencies.invokeExact(graph, from, to, edgeData, count); } catch (Throwable t) { throw rethrow(t); }
     }
 
     int cuGraphAddKernelNode(MemorySegment outNode, MemorySegment graph, MemorySegment deps, long numDeps, MemorySegment params) {

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -21,9 +20,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <p>The graph is built explicitly on the first {@link #replay()} (rather than by stream capture):
  * one node per step, each depending on the one before (the order the steps were recorded, as on a
  * queue), so we hold every kernel node's handle without having to match captured nodes back to
- * steps. A kernel that calls {@code waitForPreviousKernel()} gets a programmatic edge from the
- * kernel before it (where the device allows, see {@link CudaDevice#programmaticLaunch}): it may
- * start while that one finishes, as {@link CudaQueue} launches it on a stream. On later replays, a kernel node whose {@link dev.mambajvm.backend.Scalar} arguments changed
+ * steps. On later replays, a kernel node whose {@link dev.mambajvm.backend.Scalar} arguments changed
  * is updated in the executable graph with {@code cuGraphExecKernelNodeSetParams_v2}, which affects
  * only launches issued after it; then {@code cuGraphLaunch} enqueues the whole graph.
  *
@@ -146,14 +143,7 @@ final class CudaLaunchSequence implements LaunchSequence {
             drv.check(drv.cuGraphCreate(out, 0), "cuGraphCreate");
             graph = CudaDriver.handle(out);
             MemorySegment dep = tmp.allocate(ADDRESS);
-            MemorySegment to = tmp.allocate(ADDRESS);
-            MemorySegment programmaticEdge = tmp.allocate(CudaDriver.GRAPH_EDGE_DATA); // zeroed: to_port 0
-            programmaticEdge.set(JAVA_BYTE, CudaDriver.offset(CudaDriver.GRAPH_EDGE_DATA, "from_port"),
-                    CudaDriver.CU_GRAPH_KERNEL_NODE_PORT_PROGRAMMATIC);
-            programmaticEdge.set(JAVA_BYTE, CudaDriver.offset(CudaDriver.GRAPH_EDGE_DATA, "type"),
-                    CudaDriver.CU_GRAPH_DEPENDENCY_TYPE_PROGRAMMATIC);
             MemorySegment previous = null;
-            boolean previousIsKernel = false;
             for (Step s : steps) {
                 MemorySegment deps = previous == null ? MemorySegment.NULL : dep;
                 long numDeps = previous == null ? 0 : 1;
@@ -170,26 +160,12 @@ final class CudaLaunchSequence implements LaunchSequence {
                         k.issued[i] = k.args.get(i).value();
                     }
                     k.params = kernelParams(k, n == 0 ? MemorySegment.NULL : pointers);
-                    // A kernel that waits for the previous one itself may start early, as on a queue:
-                    // its node gets a programmatic edge from the kernel before instead of a full one.
-                    boolean early = previousIsKernel && device.programmaticLaunch
-                            && k.kernel.spec().waitsForPreviousKernel();
-                    int rc = drv.cuGraphAddKernelNode(out, graph, early ? MemorySegment.NULL : deps,
-                            early ? 0 : numDeps, k.params);
+                    int rc = drv.cuGraphAddKernelNode(out, graph, deps, numDeps, k.params);
                     if (rc != CudaDriver.CUDA_SUCCESS) {
                         throw drv.error(rc, drv.nameGraphAddKernelNode, "kernel " + k.kernel.spec().displayName());
                     }
                     k.node = CudaDriver.handle(out);
-                    if (early) {
-                        to.set(ADDRESS, 0, k.node);
-                        rc = drv.cuGraphAddDependencies(graph, dep, to, programmaticEdge, 1);
-                        if (rc != CudaDriver.CUDA_SUCCESS) {
-                            throw drv.error(rc, "cuGraphAddDependencies_v2", "programmatic edge to kernel "
-                                    + k.kernel.spec().displayName());
-                        }
-                    }
                     previous = k.node;
-                    previousIsKernel = true;
                 } else {
                     CopyStep c = (CopyStep) s;
                     MemorySegment p = tmp.allocate(CudaDriver.MEMCPY3D); // zeroed: unused fields must be 0/NULL
@@ -209,7 +185,6 @@ final class CudaLaunchSequence implements LaunchSequence {
                     }
                     drv.check(drv.cuGraphAddMemcpyNode(out, graph, deps, numDeps, p, ctx), "cuGraphAddMemcpyNode");
                     previous = CudaDriver.handle(out);
-                    previousIsKernel = false;
                 }
             }
             drv.check(drv.cuGraphInstantiate(out, graph, 0), "cuGraphInstantiateWithFlags");

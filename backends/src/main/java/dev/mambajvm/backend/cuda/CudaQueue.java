@@ -11,7 +11,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.function.ToLongFunction;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * The device's stream (created with CU_STREAM_NON_BLOCKING). Transfers are asynchronous
@@ -37,9 +36,6 @@ final class CudaQueue implements Queue {
     private int scratchSlots = 0;
     private MemorySegment scratchValues;
     private MemorySegment scratchPointers;
-    /** CUlaunchConfig and its one attribute, for kernels that may start early (allocated at the first). */
-    private MemorySegment launchConfig;
-    private MemorySegment launchAttribute;
 
     private MemorySegment begin() {
         device.checkGeneration(generation, "queue");
@@ -144,40 +140,13 @@ final class CudaQueue implements Queue {
         MemorySegment function = k.function();
         MemorySegment stream = begin();
         CudaDriver drv = device.driver;
-        MemorySegment params = n == 0 ? MemorySegment.NULL : pointers;
-        boolean early = device.programmaticLaunch && k.spec().waitsForPreviousKernel();
-        int rc = early ? launchEarly(drv, function, dims, stream, params)
-                : drv.cuLaunchKernel(function, dims[0], dims[1], dims[2], dims[3], dims[4], dims[5], 0, stream, params,
-                MemorySegment.NULL);
+        int rc = drv.cuLaunchKernel(function, dims[0], dims[1], dims[2], dims[3], dims[4], dims[5], 0, stream,
+                n == 0 ? MemorySegment.NULL : pointers, MemorySegment.NULL);
         if (rc != CudaDriver.CUDA_SUCCESS) {
-            throw drv.error(rc, early ? "cuLaunchKernelEx" : "cuLaunchKernel", "kernel " + k.spec().displayName() + " on " + device.id()
+            throw drv.error(rc, "cuLaunchKernel", "kernel " + k.spec().displayName() + " on " + device.id()
                     + ", grid " + dims[0] + "x" + dims[1] + "x" + dims[2] + ", block " + dims[3] + "x" + dims[4]
                     + "x" + dims[5]);
         }
-    }
-
-    /**
-     * cuLaunchKernelEx with programmatic stream serialization: the kernel (which calls
-     * waitForPreviousKernel) may start before the previous one in the stream has finished.
-     */
-    private int launchEarly(CudaDriver drv, MemorySegment function, int[] dims, MemorySegment stream,
-                            MemorySegment params) {
-        if (launchConfig == null) {
-            launchConfig = Arena.ofAuto().allocate(CudaDriver.LAUNCH_CONFIG);
-            launchAttribute = Arena.ofAuto().allocate(CudaDriver.LAUNCH_ATTRIBUTE);
-            launchAttribute.set(JAVA_INT, CudaDriver.offset(CudaDriver.LAUNCH_ATTRIBUTE, "id"),
-                    CudaDriver.CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION);
-            launchAttribute.set(JAVA_INT, CudaDriver.offset(CudaDriver.LAUNCH_ATTRIBUTE, "value"), 1);
-        }
-        String[] dimNames = {"gridDimX", "gridDimY", "gridDimZ", "blockDimX", "blockDimY", "blockDimZ"};
-        for (int i = 0; i < 6; i++) {
-            launchConfig.set(JAVA_INT, CudaDriver.offset(CudaDriver.LAUNCH_CONFIG, dimNames[i]), dims[i]);
-        }
-        launchConfig.set(JAVA_INT, CudaDriver.offset(CudaDriver.LAUNCH_CONFIG, "sharedMemBytes"), 0);
-        launchConfig.set(ADDRESS, CudaDriver.offset(CudaDriver.LAUNCH_CONFIG, "hStream"), stream);
-        launchConfig.set(ADDRESS, CudaDriver.offset(CudaDriver.LAUNCH_CONFIG, "attrs"), launchAttribute);
-        launchConfig.set(JAVA_INT, CudaDriver.offset(CudaDriver.LAUNCH_CONFIG, "numAttrs"), 1);
-        return drv.cuLaunchKernelEx(launchConfig, function, params, MemorySegment.NULL);
     }
 
     static CudaCompiledKernel kernelOf(CudaDevice device, CompiledKernel kernel) {

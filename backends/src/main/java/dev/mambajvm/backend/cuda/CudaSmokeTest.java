@@ -65,7 +65,7 @@ public final class CudaSmokeTest {
                         new KernelParam("n", KernelParam.Kind.SCALAR, null, "int", false),
                         new KernelParam("scale", KernelParam.Kind.SCALAR, null, "float", false),
                         new KernelParam("ALPHA", KernelParam.Kind.CONSTANT, null, "float", false)),
-                false, false, Map.of(Dialect.CUDA, source));
+                false, Map.of(Dialect.CUDA, source));
     }
 
     static KernelSpec iotaSpec(String source) {
@@ -75,7 +75,7 @@ public final class CudaSmokeTest {
                         new KernelParam("n", KernelParam.Kind.SCALAR, null, "int", false),
                         new KernelParam("base", KernelParam.Kind.SCALAR, null, "long", false),
                         new KernelParam("ALPHA", KernelParam.Kind.CONSTANT, null, "float", false)),
-                false, false, Map.of(Dialect.CUDA, source));
+                false, Map.of(Dialect.CUDA, source));
     }
 
     private int failures;
@@ -295,7 +295,7 @@ public final class CudaSmokeTest {
                         + "const float* b, float* c, int n, float scale) { c[0] = undeclared_variable; }\n";
                 try {
                     device.compile(new KernelSpec("dev.mambajvm.backend.cuda.CudaSmokeTest.Broken", "vectorAdd",
-                            "CudaSmokeTest.java:3", vectorAddSpec(bad).params(), false, false, Map.of(Dialect.CUDA, bad)), constants);
+                            "CudaSmokeTest.java:3", vectorAddSpec(bad).params(), false, Map.of(Dialect.CUDA, bad)), constants);
                     throw new AssertionError("no exception");
                 } catch (KernelCompilationException e) {
                     require(e.log().contains("undeclared_variable"), "log does not mention the error: " + e.log());

@@ -35,12 +35,10 @@ import java.util.TreeMap;
  * @param params        all parameters in declaration order, the context first
  * @param usesBarriers  whether the body calls {@code localBarrier()} (the JVM backend then runs a
  *                      work-group's items as concurrent threads)
- * @param waitsForPreviousKernel whether the body calls {@code waitForPreviousKernel()} (the CUDA
- *                      backend may then start it before the previous kernel has finished)
  * @param sources       generated source per dialect, with the constants marker
  */
 public record KernelSpec(String owner, String name, String location, List<KernelParam> params,
-                         boolean usesBarriers, boolean waitsForPreviousKernel, Map<Dialect, String> sources) {
+                         boolean usesBarriers, Map<Dialect, String> sources) {
 
     public static final String DIRECTORY = "META-INF/mamba-kernels/";
     public static final String LIST = "META-INF/mamba-kernels.list";
@@ -137,7 +135,6 @@ public record KernelSpec(String owner, String name, String location, List<Kernel
         sb.append("name=").append(name).append('\n');
         sb.append("location=").append(location).append('\n');
         sb.append("barriers=").append(usesBarriers).append('\n');
-        sb.append("waitsForPreviousKernel=").append(waitsForPreviousKernel).append('\n');
         for (KernelParam p : params) {
             sb.append("param=").append(p.toLine()).append('\n');
         }
@@ -165,8 +162,7 @@ public record KernelSpec(String owner, String name, String location, List<Kernel
             }
         }
         return new KernelSpec(required(fields, "owner"), required(fields, "name"), required(fields, "location"),
-                params, Boolean.parseBoolean(required(fields, "barriers")),
-                Boolean.parseBoolean(required(fields, "waitsForPreviousKernel")), sources);
+                params, Boolean.parseBoolean(required(fields, "barriers")), sources);
     }
 
     private static String required(Map<String, String> fields, String key) {

@@ -100,7 +100,7 @@ public final class MatVec {
 
     /**
      * y (rows) = W (rows, cols) · x (cols) for bfloat16 W, batch 1: the decode-time product, tuned
-     * for bandwidth. Three changes from {@link #matvec}, measured on an H100 (docs/performance.md):
+     * for bandwidth. Two changes from {@link #matvec}, both measured on an H100 (docs/performance.md):
      * <ul>
      *   <li><b>8-byte loads.</b> W is read through a {@code LongArray} view of the same buffer: one
      *       load brings four bf16 weights, so a warp's load is 256 contiguous bytes (two full cache
@@ -110,10 +110,6 @@ public final class MatVec {
      *       {@code rowsPerGroup} rows share a group, so a group of 256 items reduces 8 rows of 32
      *       partial sums in 5 barrier steps. One row per 256-item group spent more time in its
      *       8-step reduction than in loading a 5 KB row.</li>
-     *   <li><b>Starting early.</b> On CUDA sm_90 the launch may begin while the previous kernel is
-     *       still running ({@link KernelContext#waitForPreviousKernel}): each item issues its first
-     *       weight loads, then waits before reading x. Back to back GEMVs thus overlap one's last
-     *       blocks with the next one's first loads.</li>
      * </ul>
      * Each item issues {@code unroll} 8-byte loads before using any (bytes in flight). x (cols
      * float32) is re-read from cache, also through a 64-bit view ({@code x2}, the x buffer: two
@@ -134,8 +130,6 @@ public final class MatVec {
         int groups = ctx.globalGroupSizeX / ctx.localGroupSizeX;
         int quads = cols / 4;
         long[] packed = new long[unroll];
-        // The next GEMV (if it waits for this one) may take the multiprocessors this one frees.
-        ctx.allowNextKernelToStart();
         // Grid-stride over blocks of rows: the same for every item of a group, so all meet the barriers.
         for (int row0 = ctx.groupIdx * rowsPerGroup; row0 < rows; row0 += groups * rowsPerGroup) {
             int row = row0 + rowInGroup;
@@ -147,10 +141,6 @@ public final class MatVec {
                         int q = q0 + u * threadsPerRow;
                         packed[u] = q < quads ? w4.get(rowBase + q) : 0L;
                     }
-                    // W is written by no kernel, so its loads may run while the previous kernel
-                    // finishes; x and y may not (on sm_90 this launch can start early: a no-op after
-                    // the first time, and everywhere else).
-                    ctx.waitForPreviousKernel();
                     for (int u = 0; u < unroll; u++) {
                         int q = q0 + u * threadsPerRow;
                         if (q < quads) {
