@@ -58,7 +58,7 @@ final class ExampleConstants {
             // path) and the JVM's (one token, scalar loads).
             scanPrefill.add(Map.of("dState", 16, "chunkLen", 64, "ioType", t, "tokenBatch", 8, "packBC", t == 1 ? 0 : 1));
             scanPrefill.add(Map.of("dState", 16, "chunkLen", 64, "ioType", t, "tokenBatch", 1, "packBC", 0));
-            ssdCumsum.add(Map.of("chunk", 256, "ioType", t));
+            ssdCumsum.add(Map.of("ioType", t));
             ssdPrefill.add(Map.of("headDim", 64, "dState", 128, "chunk", 256, "ioType", t));
             scanStep.add(Map.of("dState", 16, "dtProjType", t, "blockChannels", 8, "lanes", 16));
             rms.add(Map.of("hiddenType", t, "groupSize", 1024, "perItem", 3));   // mamba-2.8b's d = 2560

@@ -84,8 +84,7 @@ public final class Ssd {
         String suffix = tensorCores ? "Tc" : "";
         Map<String, Integer> all = Map.of("headDim", headDim, "dState", dState, "chunk", chunk);
         Map<String, Integer> typed = Map.of("headDim", headDim, "dState", dState, "chunk", chunk, "ioType", ioType);
-        chunkCumsum = device.compile(KernelSpec.load(SsdKernels.class, "chunkCumsum"),
-                Map.of("chunk", chunk, "ioType", ioType));
+        chunkCumsum = device.compile(KernelSpec.load(SsdKernels.class, "chunkCumsum"), Map.of("ioType", ioType));
         chunkStates = device.compile(KernelSpec.load(matrixKernels, "chunkStates" + suffix), typed);
         statePassing = device.compile(KernelSpec.load(SsdKernels.class, "statePassing"), all);
         chunkScores = device.compile(KernelSpec.load(SsdKernels.class, "chunkScores"), typed);
@@ -157,7 +156,8 @@ public final class Ssd {
         checkGroups(nHeads, nGroups);
         int nChunks = chunks(seqLen);
         // Each typed array goes in all three slots of its storage type; the kernel reads only one.
-        q.launch(chunkCumsum, WorkerGrid.covering1D((long) batch * nChunks * nHeads, LOCAL_1D), dtRaw, dtRaw, dtRaw,
+        long seqTiles = Math.ceilDiv(seqLen, SsdKernels.TILE);
+        q.launch(chunkCumsum, WorkerGrid.covering1D(batch * seqTiles * nHeads, LOCAL_1D), dtRaw, dtRaw, dtRaw,
                 dtStride, dtOffset, dtBias, aLog, dtMin, dtMax, dt, cum, batch, seqLen, nHeads);
         long perChunk = (long) batch * nHeads * nChunks;
         // Both variants of the matrix steps use groups of 128 items (SsdKernels.LOCAL = SsdTensorCoreKernels.LOCAL).

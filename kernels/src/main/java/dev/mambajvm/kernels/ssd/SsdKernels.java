@@ -98,11 +98,14 @@ public final class SsdKernels {
     /**
      * Step 1. dt (batch, nHeads, L) = clamp(softplus(dtRaw + dtBias), dtMin, dtMax); cum (batch, nHeads, L)
      * = log2(e)·A·(inclusive sum of dt inside the token's 16-token tile; tiles start at multiples of
-     * 16, so cum at a tile's last token is that tile's total: see "Precision" above). One work-item per (b, chunk, h), head
-     * fastest (a warp reads consecutive heads of a row: coalesced), walking the chunk's tokens in
-     * order. The raw values of 16 tokens are loaded first into a private array (registers), so 16
-     * independent loads are in flight instead of one per step of the sequential sum (a 256-token
-     * chunk is 16 memory latencies, not 256). Grid: batch · nChunks · nHeads items, any group size.
+     * 16, so cum at a tile's last token is that tile's total: see "Precision" above). Because the
+     * sums restart every tile, the tiles are independent: one work-item per (b, tile, h), head
+     * fastest (a warp reads consecutive heads of a row: coalesced). Its 16 raw values are loaded
+     * first into a private array (registers), all in flight at once, then summed in order. (Before,
+     * one item per (b, chunk, h) walked the chunk's tiles: 20k items at mamba2-2.7b's L 32768, 0.18 ms
+     * for 26 MB on an H100. This version has 8× the items and was no faster, 0.17–0.20 ms
+     * (docs/performance.md): what costs is elsewhere, most likely the stores, where the 32 lanes of
+     * a warp write 32 rows L floats apart.) Grid: batch · ⌈L/16⌉ · nHeads items, any group size.
      * HBM: reads the dt slice of in_proj's output once (bytes(ioType) per (token, head)), writes 8
      * bytes per (token, head).
      */
@@ -110,36 +113,32 @@ public final class SsdKernels {
     public static void chunkCumsum(KernelContext ctx, FloatArray dtRaw, HalfArray dtRawF16, BFloat16Array dtRawBf16,
                                    int dtStride, int dtOffset, FloatArray dtBias,
                                    FloatArray aLog, float dtMin, float dtMax, FloatArray dt, FloatArray cum,
-                                   int batch, int seqLen, int nHeads, @Constant int chunk, @Constant int ioType) {
+                                   int batch, int seqLen, int nHeads, @Constant int ioType) {
         float[] raw = new float[TILE];
-        int nChunks = (seqLen + chunk - 1) / chunk;
+        int nTiles = (seqLen + TILE - 1) / TILE;
         int gid = ctx.globalIdx;
-        if (gid >= batch * nChunks * nHeads) {
+        if (gid >= batch * nTiles * nHeads) {
             return;
         }
         int h = gid % nHeads;
-        int c = (gid / nHeads) % nChunks;
-        int b = gid / (nHeads * nChunks);
+        int tt = ((gid / nHeads) % nTiles) * TILE;
+        int b = gid / (nHeads * nTiles);
         float a = -KernelMath.exp(aLog.get(h)) * LOG2E;
         float bias = dtBias.get(h);
-        int t0 = c * chunk;
-        int t1 = Math.min(t0 + chunk, seqLen);
         int out = (b * nHeads + h) * seqLen;
-        for (int tt = t0; tt < t1; tt += TILE) {
-            float sum = 0.0f;
-            for (int j = 0; j < TILE; j++) {
-                raw[j] = tt + j < t1
-                        ? StorageType.load(dtRaw, dtRawF16, dtRawBf16, ioType, (b * seqLen + tt + j) * dtStride + dtOffset + h)
-                        : 0.0f;
-            }
-            for (int j = 0; j < TILE; j++) {
-                if (tt + j < t1) {
-                    float d = SelectiveScanKernels.softplus(raw[j] + bias);
-                    d = Math.min(Math.max(d, dtMin), dtMax);
-                    sum = Math.fma(d, a, sum);
-                    dt.set(out + tt + j, d);
-                    cum.set(out + tt + j, sum);
-                }
+        for (@Unroll int j = 0; j < TILE; j++) {
+            raw[j] = tt + j < seqLen
+                    ? StorageType.load(dtRaw, dtRawF16, dtRawBf16, ioType, (b * seqLen + tt + j) * dtStride + dtOffset + h)
+                    : 0.0f;
+        }
+        float sum = 0.0f;
+        for (@Unroll int j = 0; j < TILE; j++) {
+            if (tt + j < seqLen) {
+                float d = SelectiveScanKernels.softplus(raw[j] + bias);
+                d = Math.min(Math.max(d, dtMin), dtMax);
+                sum = Math.fma(d, a, sum);
+                dt.set(out + tt + j, d);
+                cum.set(out + tt + j, sum);
             }
         }
     }
