@@ -177,8 +177,7 @@ public final class Ssd {
                 SsdKernels.LOCAL), xbc, xbc, xbc, scores, batch, seqLen, nHeads, nGroups);
         // FMA variant: one group per 16-token tile; tensor cores: one per 64-token block.
         long outputGroups = perChunk * (tensorCores ? Math.ceilDiv(chunk, SsdTensorCoreKernels.BLOCK) : tiles);
-        int outputLocal = tensorCores ? SsdTensorCoreKernels.OUTPUT_LOCAL : SsdKernels.LOCAL;
-        WorkerGrid outputGrid = WorkerGrid.of1D(outputGroups * outputLocal, outputLocal);
+        WorkerGrid outputGrid = WorkerGrid.of1D(outputGroups * SsdKernels.LOCAL, SsdKernels.LOCAL);
         if (tensorCores) {
             q.launch(chunkOutputs, outputGrid, xbc, dt, cum, dSkip, states, scores, y, y, y,
                     batch, seqLen, nHeads, nGroups);

@@ -52,9 +52,7 @@ public final class SsdTensorCoreKernels {
     /** Items per group: 4 warps. */
     public static final int LOCAL = 128;
     /** Output tokens per group of {@link #chunkOutputsTc}: one 16-token tile per warp. */
-    public static final int BLOCK = 128;
-    /** Items per group of {@link #chunkOutputsTc}: a warp per 16-token tile of the block. */
-    public static final int OUTPUT_LOCAL = BLOCK / SsdKernels.TILE * 32;
+    public static final int BLOCK = 64;
     /**
      * dState columns of C and of the start state staged at once in {@link #chunkOutputsTc}. Measured
      * on an H100: 64 (two stages at N = 128, 45 KiB of local memory) was 6% slower than 32.
@@ -303,21 +301,21 @@ public final class SsdTensorCoreKernels {
         float[] between = new float[BLOCK / SsdKernels.TILE];
         // This item's share of the next stage, in registers: C and state words of a slice (8 bytes:
         // 4 bf16 / f16 or 2 float32 of C, 2 float32 of the state; sized for float32) ...
-        long[] cWord = new long[(BLOCK * SLICE / 2 + OUTPUT_LOCAL - 1) / OUTPUT_LOCAL];
-        long[] sWord = new long[((headDim + 7) / 8 * 8 * SLICE / 2 + OUTPUT_LOCAL - 1) / OUTPUT_LOCAL];
+        long[] cWord = new long[(BLOCK * SLICE / 2 + LOCAL - 1) / LOCAL];
+        long[] sWord = new long[((headDim + 7) / 8 * 8 * SLICE / 2 + LOCAL - 1) / LOCAL];
         // ... x words and their tokens' dt of a source tile, its scores (8 per item: rows lid/16 + 8j,
         // column lid % 16) and the cum of those 8 rows (the same for every source tile).
-        long[] xWord = new long[(SsdKernels.TILE * headDim / 2 + OUTPUT_LOCAL - 1) / OUTPUT_LOCAL];
-        float[] xDt = new float[(SsdKernels.TILE * headDim / 2 + OUTPUT_LOCAL - 1) / OUTPUT_LOCAL];
-        float[] score = new float[BLOCK * SsdKernels.TILE / OUTPUT_LOCAL];
-        float[] cumRow = new float[BLOCK * SsdKernels.TILE / OUTPUT_LOCAL];
+        long[] xWord = new long[(SsdKernels.TILE * headDim / 2 + LOCAL - 1) / LOCAL];
+        float[] xDt = new float[(SsdKernels.TILE * headDim / 2 + LOCAL - 1) / LOCAL];
+        float[] score = new float[BLOCK * SsdKernels.TILE / LOCAL];
+        float[] cumRow = new float[BLOCK * SsdKernels.TILE / LOCAL];
         int per = ioType == StorageType.F32 ? 2 : 4;   // elements per word (StorageType.perWord)
         int cRowWords = SLICE / per;
         int xRowWords = headDim / per;
-        int cSlots = (BLOCK * cRowWords + OUTPUT_LOCAL - 1) / OUTPUT_LOCAL;
-        int xSlots = (SsdKernels.TILE * xRowWords + OUTPUT_LOCAL - 1) / OUTPUT_LOCAL;
+        int cSlots = (BLOCK * cRowWords + LOCAL - 1) / LOCAL;
+        int xSlots = (SsdKernels.TILE * xRowWords + LOCAL - 1) / LOCAL;
         int pp = (headDim + 7) / 8 * 8;
-        int sSlots = (pp * (SLICE / 2) + OUTPUT_LOCAL - 1) / OUTPUT_LOCAL;
+        int sSlots = (pp * (SLICE / 2) + LOCAL - 1) / LOCAL;
         int nt = pp / 8;
         int xStride = padRows(pp);
         int nChunks = (seqLen + chunk - 1) / chunk;
@@ -348,7 +346,7 @@ public final class SsdTensorCoreKernels {
         int myTile = t0 + SsdKernels.TILE * warp;      // this warp's first token
 
         // Padding columns of the dt·x tile stay 0: staging writes only columns < P.
-        for (int i = lid; i < SsdKernels.TILE * xStride; i += OUTPUT_LOCAL) {
+        for (int i = lid; i < SsdKernels.TILE * xStride; i += LOCAL) {
             xs[i] = 0.0f;
         }
         // Inter-chunk part, 32 columns of N at a time. Iteration k stages slice k − 1, starts the
@@ -357,14 +355,14 @@ public final class SsdTensorCoreKernels {
         for (int k = 0; k <= nSlices; k++) {
             if (k > 0) {
                 for (@Unroll int u = 0; u < cSlots; u++) {
-                    int i = lid + u * OUTPUT_LOCAL;
+                    int i = lid + u * LOCAL;
                     for (@Unroll int j = 0; j < per; j++) {
                         cs[(i / cRowWords) * SLICE_STRIDE + (i % cRowWords) * per + j] =
                                 KernelMath.roundToTf32(StorageType.unpack(cWord[u], ioType, j));
                     }
                 }
                 for (@Unroll int u = 0; u < sSlots; u++) {
-                    int i = lid + u * OUTPUT_LOCAL;
+                    int i = lid + u * LOCAL;
                     if (i < pp * (SLICE / 2)) {
                         for (@Unroll int j = 0; j < 2; j++) {
                             ss[(i / (SLICE / 2)) * SLICE_STRIDE + (i % (SLICE / 2)) * 2 + j] =
@@ -377,14 +375,14 @@ public final class SsdTensorCoreKernels {
             if (k < nSlices) {
                 int n0 = k * SLICE;
                 for (@Unroll int u = 0; u < cSlots; u++) {
-                    int i = lid + u * OUTPUT_LOCAL;
+                    int i = lid + u * LOCAL;
                     int t = t0 + i / cRowWords;
                     int n = n0 + (i % cRowWords) * per;
                     cWord[u] = t < tEnd && n < dState
                             ? xbcWords.get((b * seqLen + t) * rowWords + (cCol + n) / per) : 0L;
                 }
                 for (@Unroll int u = 0; u < sSlots; u++) {
-                    int i = lid + u * OUTPUT_LOCAL;
+                    int i = lid + u * LOCAL;
                     int p = i / (SLICE / 2);
                     int n = n0 + (i % (SLICE / 2)) * 2;
                     sWord[u] = p < headDim && n < dState ? stateWords.get((stateBase + p * dState + n) / 2) : 0L;
@@ -418,8 +416,8 @@ public final class SsdTensorCoreKernels {
         for (int k = 0; k < BLOCK / SsdKernels.TILE; k++) {
             between[k] = 0.0f;
         }
-        for (@Unroll int j = 0; j < BLOCK * SsdKernels.TILE / OUTPUT_LOCAL; j++) {
-            int t = t0 + lid / SsdKernels.TILE + (OUTPUT_LOCAL / SsdKernels.TILE) * j;
+        for (@Unroll int j = 0; j < BLOCK * SsdKernels.TILE / LOCAL; j++) {
+            int t = t0 + lid / SsdKernels.TILE + (LOCAL / SsdKernels.TILE) * j;
             cumRow[j] = t < tEnd ? cum.get(hl + t) : 0.0f;
         }
         int sLast = c0 + ((tEnd - 1 - c0) / SsdKernels.TILE) * SsdKernels.TILE;
@@ -435,7 +433,7 @@ public final class SsdTensorCoreKernels {
                     }
                 }
                 for (@Unroll int u = 0; u < xSlots; u++) {
-                    int i = lid + u * OUTPUT_LOCAL;
+                    int i = lid + u * LOCAL;
                     if (i < SsdKernels.TILE * xRowWords) {
                         for (@Unroll int j = 0; j < per; j++) {
                             xs[(i / xRowWords) * xStride + (i % xRowWords) * per + j] =
@@ -443,13 +441,13 @@ public final class SsdTensorCoreKernels {
                         }
                     }
                 }
-                for (@Unroll int j = 0; j < BLOCK * SsdKernels.TILE / OUTPUT_LOCAL; j++) {
-                    int row = lid / SsdKernels.TILE + (OUTPUT_LOCAL / SsdKernels.TILE) * j;
+                for (@Unroll int j = 0; j < BLOCK * SsdKernels.TILE / LOCAL; j++) {
+                    int row = lid / SsdKernels.TILE + (LOCAL / SsdKernels.TILE) * j;
                     int s = s0 + lid % SsdKernels.TILE;
-                    // row's output tile is (OUTPUT_LOCAL/16)·j / 16: lid / 16 < OUTPUT_LOCAL / 16, which divides 16.
+                    // row's output tile is j / 2: lid / 16 < 8 and 8·j is a multiple of 8.
                     sc[row * SCORE_STRIDE + lid % SsdKernels.TILE] = s <= t0 + row && t0 + row < tEnd
                             ? KernelMath.roundToTf32(score[j] * KernelMath.exp2(cumRow[j] - cumCol
-                                    + between[(OUTPUT_LOCAL / SsdKernels.TILE) * j / SsdKernels.TILE]))
+                                    + between[(LOCAL / SsdKernels.TILE) * j / SsdKernels.TILE]))
                             : 0.0f;
                 }
                 ctx.localBarrier();
@@ -457,15 +455,15 @@ public final class SsdTensorCoreKernels {
             if (k < nSources) {
                 int s0 = sLast - k * SsdKernels.TILE;
                 for (@Unroll int u = 0; u < xSlots; u++) {
-                    int i = lid + u * OUTPUT_LOCAL;
+                    int i = lid + u * LOCAL;
                     int s = s0 + i / xRowWords;
                     boolean in = i < SsdKernels.TILE * xRowWords && s < tEnd;
                     xWord[u] = in ? xbcWords.get((b * seqLen + s) * rowWords + xCol / per + i % xRowWords) : 0L;
                     xDt[u] = in ? dt.get(hl + s) : 0.0f;
                 }
                 int s = s0 + lid % SsdKernels.TILE;
-                for (@Unroll int j = 0; j < BLOCK * SsdKernels.TILE / OUTPUT_LOCAL; j++) {
-                    int t = t0 + lid / SsdKernels.TILE + (OUTPUT_LOCAL / SsdKernels.TILE) * j;
+                for (@Unroll int j = 0; j < BLOCK * SsdKernels.TILE / LOCAL; j++) {
+                    int t = t0 + lid / SsdKernels.TILE + (LOCAL / SsdKernels.TILE) * j;
                     score[j] = s <= t && t < tEnd ? scores.get(scoreBase + (t - c0) * chunk + s - c0) : 0.0f;
                 }
                 cumCol = s < tEnd ? cum.get(hl + s) : 0.0f;
