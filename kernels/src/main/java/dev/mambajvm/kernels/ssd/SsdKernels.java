@@ -251,7 +251,7 @@ public final class SsdKernels {
      * reuse to exploit. The walk loads {@code SelectiveScanKernels.CARRY_BATCH} chunks ahead: one
      * memory round trip per chunk cost 5.5 of the 17.5 ms of mamba2-2.7b's shape at L 32768 on an
      * H100 (chunk 256; 17.8 ms at chunk 64). Why 4 elements per item: the chunk totals (chunk/16
-     * loads and adds per chunk) are summed once for 4 elements instead of for each, each item has
+     * loads and adds per chunk) are summed once for 4 elements instead of for each, and each item has
      * 4 × 8 loads in flight. Measured at mamba2-2.7b's shape on an H100: 0.87 → 0.66 ms at chunk
      * 128, 0.75 → 0.45 ms at chunk 256 (docs/performance.md). Grid: batch · nHeads · ⌈P·N/4⌉
      * items, any group size.
