@@ -84,9 +84,10 @@ public final class StorageType {
         return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
     }
 
-    /** Elements per 8-byte word: 4 for 16-bit types, 2 for float32 (see {@link #unpack}). */
+    /** Elements per 8-byte word: 4 for 16-bit types, 2 for float32 (see {@link #unpack}); host and kernels. */
+    @DeviceFunction
     public static int perWord(int type) {
-        return 8 / bytes(type);
+        return type == F32 ? 2 : 4;
     }
 
     /** Bytes per element of a storage type, for the host and for docs (2 for 16-bit types, else 4). */

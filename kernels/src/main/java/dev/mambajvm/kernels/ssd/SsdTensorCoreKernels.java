@@ -128,7 +128,7 @@ public final class SsdTensorCoreKernels {
         // word, 16-bit types use half: the unused ones are never touched and take no registers).
         long[] xWord = new long[(SsdKernels.TILE * headDim / 2 + LOCAL - 1) / LOCAL];
         long[] bWord = new long[(SsdKernels.TILE * dState / 2 + LOCAL - 1) / LOCAL];
-        int per = ioType == StorageType.F32 ? 2 : 4;   // elements per word (StorageType.perWord)
+        int per = StorageType.perWord(ioType);   // elements per 8-byte word
         int xRowWords = headDim / per;
         int bRowWords = dState / per;
         int xSlots = (SsdKernels.TILE * xRowWords + LOCAL - 1) / LOCAL;
@@ -309,7 +309,7 @@ public final class SsdTensorCoreKernels {
         float[] xDt = new float[(SsdKernels.TILE * headDim / 2 + LOCAL - 1) / LOCAL];
         float[] score = new float[BLOCK * SsdKernels.TILE / LOCAL];
         float[] cumRow = new float[BLOCK * SsdKernels.TILE / LOCAL];
-        int per = ioType == StorageType.F32 ? 2 : 4;   // elements per word (StorageType.perWord)
+        int per = StorageType.perWord(ioType);   // elements per 8-byte word
         int cRowWords = SLICE / per;
         int xRowWords = headDim / per;
         int cSlots = (BLOCK * cRowWords + LOCAL - 1) / LOCAL;
@@ -354,6 +354,8 @@ public final class SsdTensorCoreKernels {
         int nSlices = (dState + SLICE - 1) / SLICE;
         for (int k = 0; k <= nSlices; k++) {
             if (k > 0) {
+                // No bounds checks: the 64·32/per C words and the P'·16 state words (P' a multiple
+                // of 8) are whole multiples of LOCAL, so every slot of every item holds a word.
                 for (@Unroll int u = 0; u < cSlots; u++) {
                     int i = lid + u * LOCAL;
                     for (@Unroll int j = 0; j < per; j++) {
@@ -363,11 +365,9 @@ public final class SsdTensorCoreKernels {
                 }
                 for (@Unroll int u = 0; u < sSlots; u++) {
                     int i = lid + u * LOCAL;
-                    if (i < pp * (SLICE / 2)) {
-                        for (@Unroll int j = 0; j < 2; j++) {
-                            ss[(i / (SLICE / 2)) * SLICE_STRIDE + (i % (SLICE / 2)) * 2 + j] =
-                                    KernelMath.roundToTf32(StorageType.unpack(sWord[u], StorageType.F32, j));
-                        }
+                    for (@Unroll int j = 0; j < 2; j++) {
+                        ss[(i / (SLICE / 2)) * SLICE_STRIDE + (i % (SLICE / 2)) * 2 + j] =
+                                KernelMath.roundToTf32(StorageType.unpack(sWord[u], StorageType.F32, j));
                     }
                 }
                 ctx.localBarrier();
