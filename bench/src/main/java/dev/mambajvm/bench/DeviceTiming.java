@@ -27,6 +27,24 @@ final class DeviceTiming {
         return ms[repeats / 2];
     }
 
+    /**
+     * As {@link #medianMillis(Queue, int, IntConsumer)}, with {@code before} enqueued ahead of the
+     * start event each run (untimed, but it keeps the device busy while the host enqueues
+     * {@code work}, so the host's launch latency is not part of the time).
+     */
+    static double medianMillisBehind(Queue q, int repeats, IntConsumer before, IntConsumer work) {
+        double[] ms = new double[repeats];
+        for (int i = 0; i < repeats; i++) {
+            before.accept(i);
+            TimingEvent start = q.record();
+            work.accept(i);
+            TimingEvent end = q.record();
+            ms[i] = end.millisSince(start);
+        }
+        Arrays.sort(ms);
+        return ms[repeats / 2];
+    }
+
     /** The same after two untimed runs (module load, first-touch, clocks ramping up). */
     static double medianMillisWarm(Queue q, int repeats, Runnable work) {
         work.run();

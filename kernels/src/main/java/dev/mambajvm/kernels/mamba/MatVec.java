@@ -175,4 +175,97 @@ public final class MatVec {
             }
         }
     }
+
+    /** The launch of {@link #matvecBf16Warps}, as {@link #rowsGrid} with warps of 32 items. */
+    public static WorkerGrid warpsGrid(int rows, int warpsPerGroup, int rowsPerWarp, int maxGroups) {
+        long groups = Math.ceilDiv(rows, warpsPerGroup * rowsPerWarp);
+        if (maxGroups > 0) {
+            groups = Math.min(groups, maxGroups);
+        }
+        return WorkerGrid.of1D(groups * warpsPerGroup * 32, warpsPerGroup * 32);
+    }
+
+    /**
+     * y (rows) = W (rows, cols) · x (cols), bf16 W, batch 1, as {@link #matvecBf16Rows} but with the
+     * row's reduction inside a warp: each warp owns {@code rowsPerWarp} rows, its 32 lanes stride
+     * over them with 8-byte loads, and the 32 partial sums of a row meet in five
+     * {@code warpShuffleXor} steps (registers, no barrier) instead of a tree in local memory with
+     * a barrier per step. Two things follow:
+     * <ul>
+     *   <li>no warp waits for another: a warp that has its row's sum starts its next loads while
+     *       the other warps of the group are still loading (in {@code matvecBf16Rows} the whole
+     *       group stops at each block's barriers, its loads drained);</li>
+     *   <li>the rows of a warp share x: one pair of 8-byte x loads serves rowsPerWarp rows (four
+     *       weights per row each), so 2 rows cost 4 load instructions per 4 weights of each row
+     *       instead of 6.</li>
+     * </ul>
+     * Needs cols % 4 == 0. 1-D launch ({@link #warpsGrid}): local warpsPerGroup·32, any number of
+     * groups (a grid-stride loop over blocks of warpsPerGroup·rowsPerWarp rows, as in
+     * {@code matvecBf16Rows}). Local memory: one float per item, used only where the shuffle is
+     * not an instruction (KernelContext.warpShuffleXor).
+     */
+    @Kernel
+    public static void matvecBf16Warps(KernelContext ctx, LongArray w4, LongArray x2, FloatArray y, int rows, int cols,
+                                       int accumulate, @Constant int warpsPerGroup, @Constant int rowsPerWarp,
+                                       @Constant int unroll) {
+        float[] exchange = ctx.allocateFloatLocalArray(warpsPerGroup * 32);
+        int lane = ctx.localIdx % 32;
+        int warp = ctx.localIdx / 32;
+        int groups = ctx.globalGroupSizeX / ctx.localGroupSizeX;
+        int quads = cols / 4;
+        int rowsPerGroup = warpsPerGroup * rowsPerWarp;
+        // unroll 8-byte words per row in flight: (u, r) at packed[u · rowsPerWarp + r].
+        long[] packed = new long[unroll * rowsPerWarp];
+        float[] acc = new float[rowsPerWarp];
+        // Grid-stride over blocks of rows: the same trip count for every item of a group, so every
+        // item makes the same shuffle calls (see warpShuffleXor). Rows past the end read nothing.
+        for (int row0 = ctx.groupIdx * rowsPerGroup; row0 < rows; row0 += groups * rowsPerGroup) {
+            int first = row0 + warp * rowsPerWarp;
+            for (int r = 0; r < rowsPerWarp; r++) {
+                acc[r] = 0.0f;
+            }
+            for (int q0 = lane; q0 < quads; q0 += 32 * unroll) {
+                for (int u = 0; u < unroll; u++) {
+                    int q = q0 + u * 32;
+                    for (int r = 0; r < rowsPerWarp; r++) {
+                        packed[u * rowsPerWarp + r] = q < quads && first + r < rows ? w4.get((first + r) * quads + q) : 0L;
+                    }
+                }
+                for (int u = 0; u < unroll; u++) {
+                    int q = q0 + u * 32;
+                    if (q < quads) {
+                        // x[4q .. 4q+3] in two 8-byte words, shared by the warp's rows.
+                        long x01 = x2.get(2 * q);
+                        long x23 = x2.get(2 * q + 1);
+                        for (int r = 0; r < rowsPerWarp; r++) {
+                            long v = packed[u * rowsPerWarp + r];
+                            float a = acc[r];
+                            // Little-endian: weight 4q is the lowest 16 bits; a bf16 is a float's top half.
+                            a = Math.fma(Float.intBitsToFloat(((int) v) << 16), Float.intBitsToFloat((int) x01), a);
+                            a = Math.fma(Float.intBitsToFloat(((int) v) & 0xFFFF0000),
+                                    Float.intBitsToFloat((int) (x01 >>> 32)), a);
+                            a = Math.fma(Float.intBitsToFloat(((int) (v >>> 32)) << 16), Float.intBitsToFloat((int) x23), a);
+                            a = Math.fma(Float.intBitsToFloat(((int) (v >>> 32)) & 0xFFFF0000),
+                                    Float.intBitsToFloat((int) (x23 >>> 32)), a);
+                            acc[r] = a;
+                        }
+                    }
+                }
+            }
+            // Butterfly: after the masks 16, 8, 4, 2, 1 every lane holds the sum of all 32.
+            for (int r = 0; r < rowsPerWarp; r++) {
+                for (int mask = 16; mask > 0; mask = mask / 2) {
+                    acc[r] += ctx.warpShuffleXor(acc[r], mask, exchange);
+                }
+            }
+            if (lane == 0) {
+                for (int r = 0; r < rowsPerWarp; r++) {
+                    int row = first + r;
+                    if (row < rows) {
+                        y.set(row, accumulate != 0 ? y.get(row) + acc[r] : acc[r]);
+                    }
+                }
+            }
+        }
+    }
 }
