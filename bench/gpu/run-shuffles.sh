@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Warp shuffles (KernelContext.warpShuffleXor), first measurements, in one device session:
+# Warp shuffles (KernelContext.warpShuffleXor), first measurements, in one device session, at commit
+# 41add02 (reverted in the commit after it: run it there, the later code has no lanes or warps variants):
 #   .device/base   the kernels jar of the commit this session started from (f61c519), put first
 #                  on the class path for the scan's A/B (scripts/device-run.sh MAMBA_OVERLAY)
 #   (none)         .device's own jar: matvecBf16Warps; scan passes 1 and 3 with lanes per channel

@@ -27,8 +27,7 @@ import java.util.Random;
  * plus x and y; the flops (2 per weight) are negligible.
  *
  * <p>Usage: {@code MatVecBench [device [only]]} (default cuda:0): with {@code only}, just the
- * {@code matvecBf16Rows} and {@code matvecBf16Warps} variants whose name contains it (e.g.
- * {@code "4 rows x 64 threads unroll 4"}).
+ * {@code matvecBf16Rows} variants whose name contains it (e.g. {@code "4 rows x 64 threads unroll 4"}).
  */
 public final class MatVecBench {
     private static final int COPIES = 4;
@@ -101,26 +100,6 @@ public final class MatVecBench {
                             continue;
                         }
                         variants.add(new Variant(name, wi -> q.launch(k, grid, wi, dx, y, rows, cols, 0)));
-                    }
-                }
-            }
-            // The same bytes with each row reduced inside a warp (shuffles, no barrier): warps per
-            // group, rows per warp (sharing their x loads), unroll; uncapped and capped grids.
-            for (int warps : new int[]{4, 8}) {
-                for (int rowsPerWarp : new int[]{1, 2, 4}) {
-                    for (int unroll : new int[]{4, 8}) {
-                        CompiledKernel k = device.compile(KernelSpec.load(MatVec.class, "matvecBf16Warps"),
-                                Map.of("warpsPerGroup", warps, "rowsPerWarp", rowsPerWarp, "unroll", unroll));
-                        int resident = sms * (2048 / (warps * 32));
-                        for (int cap : sms > 0 ? new int[]{0, resident} : new int[]{0}) {
-                            WorkerGrid grid = MatVec.warpsGrid(rows, warps, rowsPerWarp, cap);
-                            String name = "matvecBf16Warps " + warps + " warps x " + rowsPerWarp + " rows unroll " + unroll
-                                    + (cap > 0 ? ", " + cap + " groups" : "");
-                            if (!name.contains(only)) {
-                                continue;
-                            }
-                            variants.add(new Variant(name, wi -> q.launch(k, grid, wi, dx, y, rows, cols, 0)));
-                        }
                     }
                 }
             }

@@ -17,8 +17,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Mamba-1 selective scan prefill, batch 1, dState 16, at the shapes of the reference CUDA kernel's
@@ -33,8 +31,7 @@ import java.util.regex.Pattern;
  *
  * <p>Each is also run in several prefill walks ({@code SelectiveScan.PrefillShape}): {@code --walk}
  * takes a comma-separated list of tokens-ahead counts, each with a {@code p} suffix for packed B
- * and C loads and an {@code xK} suffix for K work-items per channel (e.g. {@code 1,8p,8px2}); by
- * default the device's own walk only.
+ * and C loads (e.g. {@code 1,8p}); by default the device's own walk only.
  *
  * <p>Usage: {@code SelectiveScanBench [--dtype f32|bf16|f32,bf16] [--walk LIST] [device [dInner:L ...]]}
  * (default f32, the device's walk, cuda:0 and the six shapes).
@@ -58,7 +55,7 @@ public final class SelectiveScanBench {
         List<String> rest = new ArrayList<>(List.of(args));
         int[] types;
         List<int[]> shapes = new ArrayList<>();
-        List<Walk> walks;
+        List<SelectiveScan.PrefillShape> walks;
         String id;
         try {
             types = dtypes(rest);
@@ -80,8 +77,7 @@ public final class SelectiveScanBench {
         try (ProfilingDevice device = new ProfilingDevice(Devices.open(id))) {
             System.out.println("== " + device.id() + " " + device.name());
             if (walks.isEmpty()) {
-                SelectiveScan.PrefillShape own = SelectiveScan.PrefillShape.forDevice(device);
-                walks = List.of(new Walk(own.tokenBatch() + (own.packBC() ? "p" : ""), own));
+                walks = List.of(SelectiveScan.PrefillShape.forDevice(device));
             }
             if (shapes.isEmpty()) {
                 for (int dInner : new int[]{1536, 5120}) {
@@ -123,38 +119,31 @@ public final class SelectiveScanBench {
      * Removes {@code --walk LIST} from the front of args: the prefill walks to measure, or an
      * empty list (the device's own). An IllegalArgumentException names what was expected.
      */
-    static List<Walk> walks(List<String> args) {
+    static List<SelectiveScan.PrefillShape> walks(List<String> args) {
         if (args.isEmpty() || !args.getFirst().equals("--walk")) {
             return List.of();
         }
         args.removeFirst();
         String value = args.isEmpty() ? "" : args.removeFirst();
-        List<Walk> walks = new ArrayList<>();
+        List<SelectiveScan.PrefillShape> walks = new ArrayList<>();
         for (String w : value.split(",", -1)) {
-            Matcher m = Pattern.compile("([1-9]|[12][0-9]|3[0-2])(p?)(?:x(1|2|4|8|16|32))?").matcher(w);
-            if (!m.matches()) {
+            if (!w.matches("([1-9]|[12][0-9]|3[0-2])p?")) {
                 throw new IllegalArgumentException("--walk takes tokens ahead (1 to 32), each optionally followed by p "
-                        + "(packed B, C loads) and xK (K = 1, 2, 4 ... 32 work-items per channel), comma-separated,"
-                        + " e.g. 1,8p,8px2; got '" + value + "'");
+                        + "(packed B, C loads), comma-separated, e.g. 1,8p; got '" + value + "'");
             }
-            int tokenBatch = Integer.parseInt(m.group(1));
-            boolean packed = !m.group(2).isEmpty();
-            int lanes = m.group(3) == null ? 1 : Integer.parseInt(m.group(3));
-            // One lane: the two-argument constructor, which a build from before lanes also has (A/B
-            // runs put an older kernels jar first on the class path: scripts/device-run.sh).
-            walks.add(new Walk(w, lanes == 1 ? new SelectiveScan.PrefillShape(tokenBatch, packed)
-                    : new SelectiveScan.PrefillShape(tokenBatch, packed, lanes)));
+            boolean packed = w.endsWith("p");
+            walks.add(new SelectiveScan.PrefillShape(Integer.parseInt(packed ? w.substring(0, w.length() - 1) : w), packed));
         }
         return walks;
     }
 
-    /** A prefill walk and its name on the command line. */
-    record Walk(String name, SelectiveScan.PrefillShape shape) {
+    private static String walkName(SelectiveScan.PrefillShape walk) {
+        return walk.tokenBatch() + (walk.packBC() ? "p" : "");
     }
 
     /** One table row per type in {@code types}. */
     static List<String> run(ProfilingDevice device, int dInner, int seqLen, int[] types,
-                            List<Walk> walks) {
+                            List<SelectiveScan.PrefillShape> walks) {
         int xdblStride = DT_RANK + 2 * D_STATE;
         Random r = new Random(seqLen * 31L + dInner);
         long tokens = seqLen;
@@ -181,7 +170,7 @@ public final class SelectiveScanBench {
     }
 
     private static String run(ProfilingDevice device, int dInner, int seqLen, int type,
-                              List<Walk> walks, float[] u, float[] delta, float[] z,
+                              List<SelectiveScan.PrefillShape> walks, float[] u, float[] delta, float[] z,
                               float[] xdbl, float[] bias, float[] dSkip, float[] aLog) {
         int xdblStride = DT_RANK + 2 * D_STATE;
         long tokens = seqLen;
@@ -201,9 +190,9 @@ public final class SelectiveScanBench {
              DeviceBuffer poison = HostData.poisoned(device, type, Math.toIntExact(tokens * dInner));
              DeviceBuffer state = device.allocate((long) dInner * D_STATE * Float.BYTES)) {
             for (int chunk : new int[]{32, 64, 128, 256}) {
-                for (Walk walk : walks) {
+                for (SelectiveScan.PrefillShape walk : walks) {
                     SelectiveScan scan = new SelectiveScan(device, D_STATE, chunk, type,
-                            SelectiveScan.StepShape.forDevice(device), walk.shape());
+                            SelectiveScan.StepShape.forDevice(device), walk);
                     int nChunks = scan.chunks(seqLen);
                     try (DeviceBuffer states = device.allocate((long) dInner * nChunks * D_STATE * Float.BYTES);
                          DeviceBuffer dtSums = device.allocate((long) dInner * nChunks * Float.BYTES)) {
@@ -220,15 +209,15 @@ public final class SelectiveScanBench {
                             }
                         }) / CHAINED;
                         System.out.printf(Locale.ROOT, "%s dInner %d L %d chunk %d walk %s: %.3f ms, back to back %.3f ms;"
-                                        + " per launch: %s%n", name, dInner, seqLen, chunk, walk.name(), ms, chained,
+                                        + " per launch: %s%n", name, dInner, seqLen, chunk, walkName(walk), ms, chained,
                                 device.launchTimes(prefill));
                         if (ms < bestMs) {
                             bestMs = ms;
-                            best = "chunk " + chunk + ", walk " + walk.name();
+                            best = "chunk " + chunk + ", walk " + walkName(walk);
                         }
                         if (chained < bestChainedMs) {
                             bestChainedMs = chained;
-                            bestChained = "chunk " + chunk + ", walk " + walk.name();
+                            bestChained = "chunk " + chunk + ", walk " + walkName(walk);
                         }
                     }
                 }

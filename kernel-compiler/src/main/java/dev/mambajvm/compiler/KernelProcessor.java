@@ -199,8 +199,7 @@ public final class KernelProcessor extends AbstractProcessor {
                 .append(" (").append(locations.get(kernel)).append("). Edit the Java kernel, not this file.\n");
         out.append(c.header()).append("\n");
         out.append("// Comments // Ln give the Java source line of each statement.\n\n");
-        String helperText = ConversionHelpers.text(c, helpers) + MatrixHelpers.text(c, helpers)
-                + WarpHelpers.text(c, helpers);
+        String helperText = ConversionHelpers.text(c, helpers) + MatrixHelpers.text(c, helpers);
         if (!helperText.isEmpty()) {
             out.append(helperText).append('\n');
         }

@@ -683,9 +683,6 @@ final class KernelTranslator {
             if (name.equals("mmaTf32")) {
                 return mmaCall(m, args);
             }
-            if (name.equals("warpShuffleXor")) {
-                return shuffleCall(m, args);
-            }
             error(m, "KernelContext." + name + "(...) can only initialize a local array declaration at the top"
                     + " of the kernel body");
             return "0";
@@ -738,30 +735,9 @@ final class KernelTranslator {
                 + "[" + expr(args.get(7)) + "], " + expr(args.get(8)) + ", " + expr(args.get(9)) + ")";
     }
 
-    /**
-     * ctx.warpShuffleXor(value, laneMask, exchange): exchange must name a local array. Where the
-     * exchange goes through it (not on NVIDIA GPUs) the helper waits at barriers, so the kernel
-     * counts as one that uses barriers (the JVM backend then runs its items as threads).
-     */
-    private String shuffleCall(MethodInvocationTree m, List<? extends ExpressionTree> args) {
-        if (!isKernel) {
-            error(m, "warpShuffleXor must be called in the kernel itself, not in a device function");
-        }
-        requireArray(m, "warpShuffleXor", args.get(2), localArrays, "exchange",
-                "a local array (ctx.allocateFloatLocalArray(n))");
-        usesBarrier = true;
-        helpers.add(WarpHelpers.SHUFFLE_XOR);
-        return "mamba_shuffle_xor(" + expr(args.get(0)) + ", " + expr(args.get(1)) + ", " + expr(args.get(2)) + ")";
-    }
-
     private void requireArray(MethodInvocationTree m, ExpressionTree arg, Set<String> kind, String role, String what) {
-        requireArray(m, "mmaTf32", arg, kind, role, what);
-    }
-
-    private void requireArray(MethodInvocationTree m, String call, ExpressionTree arg, Set<String> kind, String role,
-                              String what) {
         if (!(arg instanceof IdentifierTree i) || !kind.contains(i.getName().toString())) {
-            error(m, call + ": " + role + " (" + arg + ") must be " + what);
+            error(m, "mmaTf32: " + role + " (" + arg + ") must be " + what);
         }
     }
 

@@ -41,37 +41,6 @@ public abstract class KernelContext {
     public abstract int[] allocateIntLocalArray(int length);
 
     /**
-     * The value {@code value} of the work-item whose lane is this item's lane XOR {@code laneMask},
-     * in the same warp: the butterfly exchange of a warp reduction (laneMask 16, 8, 4, 2, 1 gives
-     * every lane the warp's sum in five steps, with no barrier and no local memory).
-     *
-     * <p><b>Where it is a register exchange, and where not.</b> On CUDA, and on OpenCL on NVIDIA
-     * GPUs (the OpenCL backend defines {@code MAMBA_NVIDIA_PTX} there), it is one
-     * {@code shfl.sync.bfly} instruction: the 32 lanes of a warp swap registers. Elsewhere (PoCL,
-     * the JVM) the exchange goes through {@code exchange}, a local array of at least one float per
-     * work-item of the group: each item writes its value, waits at a barrier, reads its partner's,
-     * and waits again. So, as for {@link #localBarrier()}: <b>every work-item of the group</b> must
-     * make the same calls (never under a condition that differs per item, nor in a device
-     * function), groups must be one-dimensional with a size that is a multiple of 32 (a warp is
-     * 32 consecutive items, lane {@code localIdx % 32}), and 0 ≤ laneMask < 32.
-     */
-    public final float warpShuffleXor(float value, int laneMask, float[] exchange) {
-        if (localGroupSizeY != 1 || localGroupSizeZ != 1 || localGroupSizeX % 32 != 0) {
-            throw new IllegalStateException("warpShuffleXor needs one-dimensional work-groups of a multiple of 32 items"
-                    + " (a warp is 32 consecutive items), not " + localGroupSizeX + " × " + localGroupSizeY + " × "
-                    + localGroupSizeZ);
-        }
-        if (laneMask < 0 || laneMask >= 32) {
-            throw new IllegalArgumentException("warpShuffleXor: laneMask " + laneMask + " is not a lane mask (0..31)");
-        }
-        exchange[localIdx] = value;
-        localBarrier();
-        float partner = exchange[localIdx ^ laneMask];
-        localBarrier();
-        return partner;
-    }
-
-    /**
      * One warp-level matrix multiply-accumulate on tensor cores: D (16 × 8) += A (16 × 8) · B (8 × 8),
      * with A and B read from local memory and D held in registers spread over the warp. The
      * shape and the spreading are those of CUDA's {@code mma.sync.m16n8k8} with TF32 inputs and

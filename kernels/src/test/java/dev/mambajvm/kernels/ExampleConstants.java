@@ -43,7 +43,6 @@ final class ExampleConstants {
         one("RmsNorm.segmentRmsNorm", Map.of("groupSize", 32));
         one("Sampling.argmax", Map.of("groupSize", 1024));
         one("MatVec.matvecBf16Rows", Map.of("rowsPerGroup", 8, "threadsPerRow", 32, "unroll", 4));
-        one("MatVec.matvecBf16Warps", Map.of("warpsPerGroup", 8, "rowsPerWarp", 2, "unroll", 4));
         one("Sampling.softmax", Map.of("groupSize", 1024));
         List<Map<String, ? extends Number>> rms = new ArrayList<>();
         List<Map<String, ? extends Number>> embed = new ArrayList<>();
@@ -57,12 +56,8 @@ final class ExampleConstants {
         for (int t : TYPES) {
             // The GPU shape (8 tokens ahead, B and C packed except for f16, which has no packed
             // path) and the JVM's (one token, scalar loads).
-            scanPrefill.add(Map.of("dState", 16, "chunkLen", 64, "ioType", t, "tokenBatch", 8, "packBC", t == 1 ? 0 : 1,
-                    "lanes", 1));
-            scanPrefill.add(Map.of("dState", 16, "chunkLen", 64, "ioType", t, "tokenBatch", 1, "packBC", 0, "lanes", 1));
-            // States split over 2 lanes per channel (pass 3 then exchanges its sums with shuffles).
-            scanPrefill.add(Map.of("dState", 16, "chunkLen", 64, "ioType", t, "tokenBatch", 8, "packBC", t == 1 ? 0 : 1,
-                    "lanes", 2));
+            scanPrefill.add(Map.of("dState", 16, "chunkLen", 64, "ioType", t, "tokenBatch", 8, "packBC", t == 1 ? 0 : 1));
+            scanPrefill.add(Map.of("dState", 16, "chunkLen", 64, "ioType", t, "tokenBatch", 1, "packBC", 0));
             ssdCumsum.add(Map.of("ioType", t));
             ssdPrefill.add(Map.of("headDim", 64, "dState", 128, "chunk", 256, "ioType", t));
             scanStep.add(Map.of("dState", 16, "dtProjType", t, "blockChannels", 8, "lanes", 16));
@@ -79,13 +74,7 @@ final class ExampleConstants {
         BY_KERNEL.put("Linear.linear", linear);
         BY_KERNEL.put("SelectiveScanKernels.stateUpdate", scanStep);
         BY_KERNEL.put("SelectiveScanKernels.chunkStates", scanPrefill);
-        List<Map<String, ? extends Number>> scanOutputs = new ArrayList<>();
-        for (Map<String, ? extends Number> m : scanPrefill) {
-            Map<String, Number> withGroup = new java.util.HashMap<>(m);
-            withGroup.put("groupSize", 128);
-            scanOutputs.add(withGroup);
-        }
-        BY_KERNEL.put("SelectiveScanKernels.chunkOutputs", scanOutputs);
+        BY_KERNEL.put("SelectiveScanKernels.chunkOutputs", scanPrefill);
         BY_KERNEL.put("SsdKernels.chunkCumsum", ssdCumsum);
         BY_KERNEL.put("SsdKernels.chunkStates", ssdPrefill);
         BY_KERNEL.put("SsdKernels.chunkScores", ssdPrefill);

@@ -41,8 +41,6 @@ final class OpenClDevice implements Device {
     private final Map<String, String> properties;
     private final long baseAddressAlignBytes;
     private final long maxWorkGroupSize;
-    /** NVIDIA's OpenCL compiler takes inline PTX (generated code then uses warp shuffles). */
-    private final boolean nvidiaPtx;
     private final double platformVersion;
     private final double openClCVersion;
 
@@ -72,9 +70,7 @@ final class OpenClDevice implements Device {
         p.put("platform version", platformVersionText);
         p.put("device", name);
         p.put("type", typeName(cl.deviceUlong(device, OpenCl.CL_DEVICE_TYPE)));
-        String vendor = cl.deviceString(device, OpenCl.CL_DEVICE_VENDOR);
-        this.nvidiaPtx = vendor.contains("NVIDIA");
-        p.put("vendor", vendor);
+        p.put("vendor", cl.deviceString(device, OpenCl.CL_DEVICE_VENDOR));
         p.put("OpenCL version", cl.deviceString(device, OpenCl.CL_DEVICE_VERSION));
         p.put("OpenCL C version", cVersionText);
         p.put("driver version", cl.deviceString(device, OpenCl.CL_DRIVER_VERSION));
@@ -234,17 +230,6 @@ final class OpenClDevice implements Device {
 
     boolean supportsOpenClC12() {
         return openClCVersion >= 1.2;
-    }
-
-    /**
-     * clBuildProgram's options for this device: {@code -cl-std=CL1.2} where the device has it, and
-     * {@code -D MAMBA_NVIDIA_PTX} on NVIDIA GPUs, whose OpenCL compiler accepts inline PTX: the
-     * generated helpers then use the instruction CUDA would (a warp shuffle) instead of a portable
-     * fallback (WarpHelpers in the kernel compiler).
-     */
-    String buildOptions() {
-        String std = supportsOpenClC12() ? OpenClKernel.BUILD_OPTIONS : "";
-        return nvidiaPtx ? (std + " -D MAMBA_NVIDIA_PTX").trim() : std;
     }
 
     private void checkOpen() {

@@ -58,7 +58,8 @@ final class OpenClKernel implements CompiledKernel {
         OpenCl cl = device.cl();
         MemorySegment program = cl.createProgram(device.context(), source);
         try {
-            int rc = cl.buildProgram(program, device.handle(), device.buildOptions());
+            String options = device.supportsOpenClC12() ? BUILD_OPTIONS : "";
+            int rc = cl.buildProgram(program, device.handle(), options);
             if (rc != OpenCl.CL_SUCCESS) {
                 String log = safeBuildLog(cl, program, device);
                 throw new KernelCompilationException("OpenCL build of kernel " + spec.displayName() + " (" + spec.location()

@@ -72,25 +72,15 @@ public final class SelectiveScan {
 
     /**
      * How the prefill passes walk their chunk ({@link SelectiveScanKernels}, "Loads ahead and
-     * packed loads" and "States split over lanes"): {@code tokenBatch} tokens loaded ahead (1: one
-     * token at a time), B and C read as 64-bit words when {@code packBC} and the layout allows
-     * (else one element per load), and {@code lanes} work-items per channel, each owning
-     * dState / lanes of its states (a power of two, 1 to 32, dividing dState). tokenBatch and
-     * packBC change no value; lanes > 1 changes the order in which y's dState products are added.
+     * packed loads"): {@code tokenBatch} tokens loaded ahead (1: one token at a time), and B, C
+     * read as 64-bit words when {@code packBC} and the layout allows (else one element per load).
+     * Every shape computes the same values in the same order.
      */
-    public record PrefillShape(int tokenBatch, boolean packBC, int lanes) {
+    public record PrefillShape(int tokenBatch, boolean packBC) {
         public PrefillShape {
             if (tokenBatch < 1 || tokenBatch > 32) {
                 throw new IllegalArgumentException("tokenBatch must be 1..32, got " + tokenBatch);
             }
-            if (lanes < 1 || lanes > 32 || Integer.bitCount(lanes) != 1) {
-                throw new IllegalArgumentException("lanes must be a power of two from 1 to 32, got " + lanes);
-            }
-        }
-
-        /** One work-item per channel. */
-        public PrefillShape(int tokenBatch, boolean packBC) {
-            this(tokenBatch, packBC, 1);
         }
 
         /**
@@ -148,10 +138,6 @@ public final class SelectiveScan {
         this.dState = dState;
         this.chunkLen = chunkLen;
         this.ioType = StorageType.require(ioType, "ioType");
-        if (dState % prefillShape.lanes() != 0) {
-            throw new IllegalArgumentException("prefill lanes " + prefillShape.lanes() + " must divide dState "
-                    + dState + ": each lane owns dState / lanes states");
-        }
         chunkCarry = device.compile(KernelSpec.load(SelectiveScanKernels.class, "chunkCarry"),
                 Map.of("dState", dState, "chunkLen", chunkLen));
     }
@@ -183,8 +169,7 @@ public final class SelectiveScan {
                         DeviceBuffer z, int zStride, int zOffset, DeviceBuffer dSkip,
                         DeviceBuffer states, DeviceBuffer dtSums, DeviceBuffer finalState, DeviceBuffer y,
                         int batch, int seqLen, int dInner) {
-        WorkerGrid perChunk = WorkerGrid.covering1D((long) batch * chunks(seqLen) * dInner * prefillShape.lanes(),
-                passGroupSize());
+        WorkerGrid perChunk = WorkerGrid.covering1D((long) batch * chunks(seqLen) * dInner, LOCAL);
         int packed = prefillShape.packBC() && packable(xdblStride, bOffset, cOffset) ? 1 : 0;
         // Each typed array goes in all three slots of its storage type (and xdbl in its 64-bit
         // view); the kernel reads only one.
@@ -208,29 +193,14 @@ public final class SelectiveScan {
             return false;
         }
         int perWord = ioType == StorageType.BF16 ? 4 : 2;
-        return xdblStride % perWord == 0 && bOffset % perWord == 0 && cOffset % perWord == 0
-                && (dState / prefillShape.lanes()) % perWord == 0;
-    }
-
-    /**
-     * Items per group of passes 1 and 3: {@link #LOCAL}; on the JVM backend one item (pass 3 may
-     * exchange values between lanes, which makes it a kernel with barriers, and the JVM runs a
-     * group of several items with barriers as one virtual thread per item: with one lane per
-     * channel nothing is exchanged and a one-item group is a plain loop).
-     */
-    private int passGroupSize() {
-        return device.kind() == BackendKind.JVM && prefillShape.lanes() == 1 ? 1 : LOCAL;
+        return xdblStride % perWord == 0 && bOffset % perWord == 0 && cOffset % perWord == 0 && dState % perWord == 0;
     }
 
     private CompiledKernel prefillPass(CompiledKernel[] compiled, String name, int packed) {
         if (compiled[packed] == null) {
-            Map<String, Integer> constants = new java.util.HashMap<>(Map.of("dState", dState, "chunkLen", chunkLen,
-                    "ioType", ioType, "tokenBatch", prefillShape.tokenBatch(), "packBC", packed,
-                    "lanes", prefillShape.lanes()));
-            if (name.equals("chunkOutputs")) {
-                constants.put("groupSize", passGroupSize());
-            }
-            compiled[packed] = device.compile(KernelSpec.load(SelectiveScanKernels.class, name), constants);
+            compiled[packed] = device.compile(KernelSpec.load(SelectiveScanKernels.class, name),
+                    Map.of("dState", dState, "chunkLen", chunkLen, "ioType", ioType,
+                            "tokenBatch", prefillShape.tokenBatch(), "packBC", packed));
         }
         return compiled[packed];
     }

@@ -126,9 +126,7 @@ public final class SelectiveScanKernels {
      * Pass 1. states: (batch, dInner, nChunks, dState) out; dtSums: (batch, dInner, nChunks) out.
      * u, delta and xdbl in the slots of {@code ioType}; {@code xdbl64} is the same xdbl buffer seen
      * as 64-bit words, read instead of the xdbl slots when {@code packBC} != 0 (see
-     * {@link #packedAt}). Grid: batch · nChunks · dInner · lanes work-items (lane fastest, then
-     * channel), any group size; lane k owns states k·dState/lanes … (k+1)·dState/lanes − 1 of its
-     * channel ("States split over lanes" above).
+     * {@link #packedAt}). Grid: batch · nChunks · dInner work-items (channel fastest), any group size.
      */
     @Kernel
     public static void chunkStates(KernelContext ctx, FloatArray u, HalfArray uF16, BFloat16Array uBf16,
@@ -137,26 +135,23 @@ public final class SelectiveScanKernels {
                                    LongArray xdbl64, int xdblStride, int bOffset, FloatArray states, FloatArray dtSums,
                                    int batch, int seqLen, int dInner,
                                    @Constant int dState, @Constant int chunkLen, @Constant int ioType,
-                                   @Constant int tokenBatch, @Constant int packBC, @Constant int lanes) {
+                                   @Constant int tokenBatch, @Constant int packBC) {
         int nChunks = (seqLen + chunkLen - 1) / chunkLen;
         int gid = ctx.globalIdx;
-        if (gid >= batch * nChunks * dInner * lanes) {
+        if (gid >= batch * nChunks * dInner) {
             return;
         }
-        int lane = gid % lanes;
-        int d = (gid / lanes) % dInner;
-        int c = (gid / (lanes * dInner)) % nChunks;
-        int b = gid / (lanes * dInner * nChunks);
+        int d = gid % dInner;
+        int c = (gid / dInner) % nChunks;
+        int b = gid / (dInner * nChunks);
         int perWord = ioType == StorageType.BF16 ? 4 : 2;
-        // This lane's states n0 … n0 + dState/lanes − 1 (registers).
-        int n0 = lane * (dState / lanes);
-        float[] a = new float[dState / lanes];
-        float[] h = new float[dState / lanes];
+        float[] a = new float[dState];
+        float[] h = new float[dState];
         // This channel's raw delta and u for the next tokenBatch tokens (registers).
         float[] deltaAhead = new float[tokenBatch];
         float[] uAhead = new float[tokenBatch];
-        for (int n = 0; n < dState / lanes; n++) {
-            a[n] = -KernelMath.exp(aLog.get(d * dState + n0 + n)) * LOG2E;
+        for (int n = 0; n < dState; n++) {
+            a[n] = -KernelMath.exp(aLog.get(d * dState + n)) * LOG2E;
         }
         float bias = deltaBias.get(d);
         float dtSum = 0.0f;
@@ -172,13 +167,13 @@ public final class SelectiveScanKernels {
             }
             for (@Unroll int j = 0; j < tokenBatch; j++) {
                 if (tb + j < t1) {
-                    int bAt = (b * seqLen + tb + j) * xdblStride + bOffset + n0;
+                    int bAt = (b * seqLen + tb + j) * xdblStride + bOffset;
                     float dt = softplus(deltaAhead[j] + bias);
                     float du = dt * uAhead[j];
                     dtSum += dt;
                     if (packBC != 0) {
-                        // B[t, n0 …] in dState / lanes / perWord loads of 64 bits rather than scalar loads.
-                        for (int k = 0; k < dState / lanes / perWord; k++) {
+                        // B[t, :] in dState / perWord loads of 64 bits rather than dState scalar loads.
+                        for (int k = 0; k < dState / perWord; k++) {
                             long bWord = xdbl64.get(bAt / perWord + k);
                             for (int e = 0; e < perWord; e++) {
                                 int n = k * perWord + e;
@@ -186,7 +181,7 @@ public final class SelectiveScanKernels {
                             }
                         }
                     } else {
-                        for (int n = 0; n < dState / lanes; n++) {
+                        for (int n = 0; n < dState; n++) {
                             h[n] = KernelMath.exp2Ftz(dt * a[n]) * h[n]
                                     + du * StorageType.load(xdbl, xdblF16, xdblBf16, ioType, bAt + n);
                         }
@@ -194,13 +189,11 @@ public final class SelectiveScanKernels {
                 }
             }
         }
-        int s = ((b * dInner + d) * nChunks + c) * dState + n0;
-        for (int n = 0; n < dState / lanes; n++) {
+        int s = ((b * dInner + d) * nChunks + c) * dState;
+        for (int n = 0; n < dState; n++) {
             states.set(s + n, h[n]);
         }
-        if (lane == 0) {
-            dtSums.set((b * dInner + d) * nChunks + c, dtSum);
-        }
+        dtSums.set((b * dInner + d) * nChunks + c, dtSum);
     }
 
     /**
@@ -246,9 +239,7 @@ public final class SelectiveScanKernels {
      * Pass 3: y (batch·L, dInner) from the chunk's true initial state. z is read at
      * z[row · zStride + zOffset + d], C at xdbl[row · xdblStride + cOffset + n]. u, delta, xdbl,
      * z and y in the slots of {@code ioType}; xdbl64 and packBC as in {@link #chunkStates}. Grid as
-     * {@link #chunkStates}; with lanes > 1 the groups must be multiples of 32 items and
-     * {@code exchange} holds one float per item of a group (the lanes' C·h sums meet through
-     * {@code warpShuffleXor}, which every item reaches the same number of times: see below).
+     * {@link #chunkStates}.
      */
     @Kernel
     public static void chunkOutputs(KernelContext ctx, FloatArray u, HalfArray uF16, BFloat16Array uBf16,
@@ -260,42 +251,35 @@ public final class SelectiveScanKernels {
                                     FloatArray y, HalfArray yF16, BFloat16Array yBf16,
                                     int batch, int seqLen, int dInner,
                                     @Constant int dState, @Constant int chunkLen, @Constant int ioType,
-                                    @Constant int tokenBatch, @Constant int packBC, @Constant int lanes,
-                                    @Constant int groupSize) {
-        float[] exchange = ctx.allocateFloatLocalArray(groupSize);
+                                    @Constant int tokenBatch, @Constant int packBC) {
         int nChunks = (seqLen + chunkLen - 1) / chunkLen;
-        int items = batch * nChunks * dInner * lanes;
-        // With lanes > 1 the lanes of a channel exchange values, so no item may leave early: an item
-        // past the end of the grid redoes the last item's work and stores nothing.
-        int gid = Math.min(ctx.globalIdx, items - 1);
-        boolean writes = ctx.globalIdx < items && gid % lanes == 0;
-        int lane = gid % lanes;
-        int d = (gid / lanes) % dInner;
-        int c = (gid / (lanes * dInner)) % nChunks;
-        int b = gid / (lanes * dInner * nChunks);
+        int gid = ctx.globalIdx;
+        if (gid >= batch * nChunks * dInner) {
+            return;
+        }
+        int d = gid % dInner;
+        int c = (gid / dInner) % nChunks;
+        int b = gid / (dInner * nChunks);
         int perWord = ioType == StorageType.BF16 ? 4 : 2;
-        int n0 = lane * (dState / lanes);
-        float[] a = new float[dState / lanes];
-        float[] h = new float[dState / lanes];
-        // This channel's raw delta, u and z for the next tokenBatch tokens, and its C·h sums for
-        // them: the stores wait for the end of the batch, so that no store sits between two tokens'
-        // loads (the compiler may not move a load above a store to memory it cannot prove distinct).
+        float[] a = new float[dState];
+        float[] h = new float[dState];
+        // This channel's raw delta, u and z for the next tokenBatch tokens, and its y for them: the
+        // stores wait for the end of the batch, so that no store sits between two tokens' loads
+        // (the compiler may not move a load above a store to memory it cannot prove distinct).
         float[] deltaAhead = new float[tokenBatch];
         float[] uAhead = new float[tokenBatch];
         float[] zAhead = new float[tokenBatch];
-        float[] accAhead = new float[tokenBatch];
-        int s = ((b * dInner + d) * nChunks + c) * dState + n0;
-        for (int n = 0; n < dState / lanes; n++) {
-            a[n] = -KernelMath.exp(aLog.get(d * dState + n0 + n)) * LOG2E;
+        float[] yAhead = new float[tokenBatch];
+        int s = ((b * dInner + d) * nChunks + c) * dState;
+        for (int n = 0; n < dState; n++) {
+            a[n] = -KernelMath.exp(aLog.get(d * dState + n)) * LOG2E;
             h[n] = states.get(s + n);
         }
         float bias = deltaBias.get(d);
         float skip = dSkip.get(d);
         int t0 = c * chunkLen;
         int t1 = Math.min(t0 + chunkLen, seqLen);
-        // Every item walks chunkLen slots, even in a shorter last chunk (its extra slots compute
-        // nothing), so that all items of a group make the same exchanges.
-        for (int tb = t0; tb < t0 + chunkLen; tb += tokenBatch) {
+        for (int tb = t0; tb < t1; tb += tokenBatch) {
             for (@Unroll int j = 0; j < tokenBatch; j++) {
                 int row = b * seqLen + Math.min(tb + j, t1 - 1);
                 deltaAhead[j] = StorageType.load(delta, deltaF16, deltaBf16, ioType, row * dInner + d);
@@ -303,16 +287,16 @@ public final class SelectiveScanKernels {
                 zAhead[j] = StorageType.load(z, zF16, zBf16, ioType, row * zStride + zOffset + d);
             }
             for (@Unroll int j = 0; j < tokenBatch; j++) {
-                float acc = 0.0f;
                 if (tb + j < t1) {
                     int row = b * seqLen + tb + j;
                     float dt = softplus(deltaAhead[j] + bias);
                     float du = dt * uAhead[j];
+                    float acc = 0.0f;
                     if (packBC != 0) {
-                        // B[t, n0 …] and C[t, n0 …] in dState / lanes / perWord loads of 64 bits each.
-                        for (int k = 0; k < dState / lanes / perWord; k++) {
-                            long bWord = xdbl64.get((row * xdblStride + bOffset + n0) / perWord + k);
-                            long cWord = xdbl64.get((row * xdblStride + cOffset + n0) / perWord + k);
+                        // B[t, :] and C[t, :] in dState / perWord loads of 64 bits each.
+                        for (int k = 0; k < dState / perWord; k++) {
+                            long bWord = xdbl64.get((row * xdblStride + bOffset) / perWord + k);
+                            long cWord = xdbl64.get((row * xdblStride + cOffset) / perWord + k);
                             for (int e = 0; e < perWord; e++) {
                                 int n = k * perWord + e;
                                 h[n] = KernelMath.exp2Ftz(dt * a[n]) * h[n] + du * packedAt(bWord, e, ioType);
@@ -320,28 +304,18 @@ public final class SelectiveScanKernels {
                             }
                         }
                     } else {
-                        for (int n = 0; n < dState / lanes; n++) {
-                            int at = row * xdblStride + n0 + n;
+                        for (int n = 0; n < dState; n++) {
                             h[n] = KernelMath.exp2Ftz(dt * a[n]) * h[n]
-                                    + du * StorageType.load(xdbl, xdblF16, xdblBf16, ioType, at + bOffset);
-                            acc += h[n] * StorageType.load(xdbl, xdblF16, xdblBf16, ioType, at + cOffset);
+                                    + du * StorageType.load(xdbl, xdblF16, xdblBf16, ioType, row * xdblStride + bOffset + n);
+                            acc += h[n] * StorageType.load(xdbl, xdblF16, xdblBf16, ioType, row * xdblStride + cOffset + n);
                         }
                     }
-                }
-                accAhead[j] = acc;
-            }
-            // The lanes' partial sums of C·h: lane 0 of the channel ends with the whole sum.
-            if (lanes > 1) {
-                for (@Unroll int j = 0; j < tokenBatch; j++) {
-                    for (int mask = lanes / 2; mask > 0; mask = mask / 2) {
-                        accAhead[j] += ctx.warpShuffleXor(accAhead[j], mask, exchange);
-                    }
+                    yAhead[j] = (acc + skip * uAhead[j]) * silu(zAhead[j]);
                 }
             }
             for (@Unroll int j = 0; j < tokenBatch; j++) {
-                if (writes && tb + j < t1) {
-                    float yt = (accAhead[j] + skip * uAhead[j]) * silu(zAhead[j]);
-                    StorageType.store(y, yF16, yBf16, ioType, (b * seqLen + tb + j) * dInner + d, yt);
+                if (tb + j < t1) {
+                    StorageType.store(y, yF16, yBf16, ioType, (b * seqLen + tb + j) * dInner + d, yAhead[j]);
                 }
             }
         }

@@ -89,9 +89,6 @@ public final class MambaKernelsSuite {
         checks.add(matvecBf16Rows(13, 336, true, 4, 16, 2, 0));
         checks.add(matvecBf16Rows(45, 200, false, 4, 16, 2, 3));   // 3 groups walk 12 blocks of rows, the last one partly
         checks.add(matvecBf16Rows(45, 200, true, 4, 16, 2, 100));  // a cap above the blocks: one block each
-        checks.add(matvecBf16Warps(37, 1000, false, 4, 1, 4, 0));
-        checks.add(matvecBf16Warps(13, 336, true, 2, 2, 2, 0));     // the last warp's second row past the end
-        checks.add(matvecBf16Warps(45, 1288, false, 8, 2, 8, 2));   // 2 groups walk 3 blocks of 16 rows; a partial last word round
         checks.add(linear(130, 70, 33, StorageType.F32, 0));
         checks.add(linear(64, 64, 64, StorageType.BF16, 0));
         checks.add(matvec(50, 6, 3, false, StorageType.F32, 64, 4, 1, 30));  // x = first 6 columns of rows of 36
@@ -470,31 +467,6 @@ public final class MambaKernelsSuite {
     /** The packed-bf16, several-rows-per-group GEMV at ragged shapes (rows not a multiple of rowsPerGroup). */
     public Check matvecBf16Rows(int rows, int cols, boolean accumulate, int rowsPerGroup, int threadsPerRow, int unroll,
                                 int maxGroups) {
-        return matvecBf16("MatVec.matvecBf16Rows", rows, cols, accumulate, "rows/group " + rowsPerGroup + " threads/row "
-                        + threadsPerRow + " u" + unroll + (maxGroups > 0 ? " ≤" + maxGroups + " groups" : ""),
-                (dw, dx, dy) -> device.queue().launch(compile(MatVec.class, "matvecBf16Rows",
-                                Map.of("rowsPerGroup", rowsPerGroup, "threadsPerRow", threadsPerRow, "unroll", unroll)),
-                        MatVec.rowsGrid(rows, rowsPerGroup, threadsPerRow, maxGroups), dw, dx, dy, rows, cols,
-                        accumulate ? 1 : 0));
-    }
-
-    /** The warp-per-rows GEMV (shuffle reduction) at ragged shapes. */
-    public Check matvecBf16Warps(int rows, int cols, boolean accumulate, int warpsPerGroup, int rowsPerWarp, int unroll,
-                                 int maxGroups) {
-        return matvecBf16("MatVec.matvecBf16Warps", rows, cols, accumulate, "warps/group " + warpsPerGroup
-                        + " rows/warp " + rowsPerWarp + " u" + unroll + (maxGroups > 0 ? " ≤" + maxGroups + " groups" : ""),
-                (dw, dx, dy) -> device.queue().launch(compile(MatVec.class, "matvecBf16Warps",
-                                Map.of("warpsPerGroup", warpsPerGroup, "rowsPerWarp", rowsPerWarp, "unroll", unroll)),
-                        MatVec.warpsGrid(rows, warpsPerGroup, rowsPerWarp, maxGroups), dw, dx, dy, rows, cols,
-                        accumulate ? 1 : 0));
-    }
-
-    private interface MatVecLaunch {
-        void launch(DeviceBuffer w, DeviceBuffer x, DeviceBuffer y);
-    }
-
-    /** y (+)= W·x with bf16 W (rows, cols) and float32 x, against the float64 product. */
-    private Check matvecBf16(String kernel, int rows, int cols, boolean accumulate, String shape, MatVecLaunch launch) {
         float[] w = HostData.roundTo(StorageType.BF16, HostData.uniform(random, rows * cols, -1, 1));
         float[] x = HostData.uniform(random, cols, -1, 1);
         float[] y0 = HostData.uniform(random, rows, -1, 1);
@@ -508,8 +480,13 @@ public final class MambaKernelsSuite {
         }
         try (DeviceBuffer dw = HostData.uploadAs(device, StorageType.BF16, w); DeviceBuffer dx = HostData.upload(device, x);
              DeviceBuffer dy = accumulate ? HostData.upload(device, y0) : HostData.poisonedFloats(device, rows)) {
-            launch.launch(dw, dx, dy);
-            return Check.compare(kernel, rows + "x" + cols + (accumulate ? " +=" : "") + " " + shape,
+            device.queue().launch(compile(MatVec.class, "matvecBf16Rows", Map.of("rowsPerGroup", rowsPerGroup,
+                            "threadsPerRow", threadsPerRow, "unroll", unroll)),
+                    MatVec.rowsGrid(rows, rowsPerGroup, threadsPerRow, maxGroups),
+                    dw, dx, dy, rows, cols, accumulate ? 1 : 0);
+            return Check.compare("MatVec.matvecBf16Rows", rows + "x" + cols + (accumulate ? " +=" : "") + " rows/group "
+                            + rowsPerGroup + " threads/row " + threadsPerRow + " u" + unroll
+                            + (maxGroups > 0 ? " ≤" + maxGroups + " groups" : ""),
                     HostData.downloadFloats(device, dy, rows), ref, 1e-5);
         }
     }
