@@ -56,8 +56,10 @@ final class ExampleConstants {
         for (int t : TYPES) {
             // The GPU shape (8 tokens ahead, B and C packed except for f16, which has no packed
             // path) and the JVM's (one token, scalar loads).
-            scanPrefill.add(Map.of("dState", 16, "chunkLen", 64, "ioType", t, "tokenBatch", 8, "packBC", t == 1 ? 0 : 1));
-            scanPrefill.add(Map.of("dState", 16, "chunkLen", 64, "ioType", t, "tokenBatch", 1, "packBC", 0));
+            scanPrefill.add(Map.of("dState", 16, "chunkLen", 64, "ioType", t, "tokenBatch", 8, "packBC", t == 1 ? 0 : 1,
+                    "groupSize", 128, "stageLen", 64));
+            scanPrefill.add(Map.of("dState", 16, "chunkLen", 256, "ioType", t, "tokenBatch", 1, "packBC", 0,
+                    "groupSize", 1, "stageLen", 128));
             ssdCumsum.add(Map.of("ioType", t));
             ssdPrefill.add(Map.of("headDim", 64, "dState", 128, "chunk", 256, "ioType", t));
             scanStep.add(Map.of("dState", 16, "dtProjType", t, "blockChannels", 8, "lanes", 16));

@@ -169,7 +169,9 @@ public final class SelectiveScan {
                         DeviceBuffer z, int zStride, int zOffset, DeviceBuffer dSkip,
                         DeviceBuffer states, DeviceBuffer dtSums, DeviceBuffer finalState, DeviceBuffer y,
                         int batch, int seqLen, int dInner) {
-        WorkerGrid perChunk = WorkerGrid.covering1D((long) batch * chunks(seqLen) * dInner, LOCAL);
+        int local = passGroupSize();
+        WorkerGrid perChunk = WorkerGrid.of2D((long) Math.ceilDiv(dInner, local) * local, (long) batch * chunks(seqLen),
+                local, 1);
         int packed = prefillShape.packBC() && packable(xdblStride, bOffset, cOffset) ? 1 : 0;
         // Each typed array goes in all three slots of its storage type (and xdbl in its 64-bit
         // view); the kernel reads only one.
@@ -196,11 +198,27 @@ public final class SelectiveScan {
         return xdblStride % perWord == 0 && bOffset % perWord == 0 && cOffset % perWord == 0 && dState % perWord == 0;
     }
 
+    /**
+     * Tokens of B and C a prefill group stages in local memory at a time: the whole chunk up to 128
+     * (2 · 128 · dState floats, 16 KB at dState 16 for pass 3), in stages of 128 beyond.
+     */
+    static final int STAGE_LEN = 128;
+
+    /**
+     * Items per group of passes 1 and 3: {@link #LOCAL} channels; one on the JVM backend, whose
+     * groups of several items with barriers run as a virtual thread per item (the staging's
+     * barriers make these kernels such), while a one-item group is a plain loop.
+     */
+    private int passGroupSize() {
+        return device.kind() == BackendKind.JVM ? 1 : LOCAL;
+    }
+
     private CompiledKernel prefillPass(CompiledKernel[] compiled, String name, int packed) {
         if (compiled[packed] == null) {
             compiled[packed] = device.compile(KernelSpec.load(SelectiveScanKernels.class, name),
                     Map.of("dState", dState, "chunkLen", chunkLen, "ioType", ioType,
-                            "tokenBatch", prefillShape.tokenBatch(), "packBC", packed));
+                            "tokenBatch", prefillShape.tokenBatch(), "packBC", packed, "groupSize", passGroupSize(),
+                            "stageLen", Math.min(chunkLen, STAGE_LEN)));
         }
         return compiled[packed];
     }

@@ -51,20 +51,31 @@ import dev.mambajvm.lang.Unroll;
  * </ol>
  * The recurrence runs twice (the price of parallelism over time); u, delta and B are read twice.
  *
- * <p><b>Loads ahead and packed loads</b> (passes 1 and 3; constants {@code tokenBatch} and
- * {@code packBC}, chosen by the host: SelectiveScan.PrefillShape). A work-item walks its chunk one
+ * <p><b>Loads ahead</b> (passes 1 and 3; constant {@code tokenBatch}, chosen by the host:
+ * SelectiveScan.PrefillShape). A work-item walks its chunk one
  * token at a time, and each token's arithmetic needs that token's loads: walked naively, every
  * token waits a full memory round trip. So the item first loads delta, u (and z) for the next
  * {@code tokenBatch} tokens into registers, all in flight together, and then computes them: one wait
  * per batch (the loops over the batch are {@code @Unroll}: the batch's arrays are registers only if
  * every index is a constant). A slot of a batch that runs past the chunk's end is skipped.
- * Pass 3 also holds the batch's y in registers and stores it after the batch, so that
- * no store separates two tokens' loads of B and C and the compiler may issue them early. B[t, :]
- * and C[t, :] are the same for every channel: a broadcast within the warp, but still one load
- * instruction per value, dState of each per token. With {@code packBC} they are read through a
- * 64-bit view of xdbl, 2 float32 or 4 bf16 per load ({@link #packedAt}), when the layout is
- * aligned to such words (the host checks). Neither changes the arithmetic or its order: every
- * shape computes the same bits.
+ * Pass 3 also holds the batch's y in registers and stores it after the batch, so that no store
+ * separates two tokens' loads. Neither changes the arithmetic or its order: every walk computes
+ * the same bits.
+ *
+ * <p><b>B and C staged in local memory</b> (passes 1 and 3). B[t, :] and C[t, :] are the same for
+ * every channel. Read from global memory at each token, as these passes first did, they cost each
+ * warp dState / perWord loads of B (and of C) per token whose latency nothing hides: the loads
+ * ahead cannot hold them too (8 tokens of B and C are 64 more registers), and the warps on one SM
+ * walk different chunks, so most of those loads miss L1 and wait for L2. So a work-group is 128
+ * channels of one chunk (a 2-D grid: channel blocks × (batch, chunk)), and before walking it
+ * copies the chunk's B (and C) rows, {@code stageLen} tokens at a time, into local memory as
+ * float32: one pass over 2·stageLen·dState contiguous-by-row elements shared by the group's
+ * items, all loads in flight together, then a barrier. Each token then reads B and C from local
+ * memory, every item the same word (a broadcast, no bank conflict), in a few cycles. With
+ * {@code packBC} the copy reads 64-bit words of xdbl, 2 float32 or 4 bf16 per load
+ * ({@link #packedAt}), where the layout is aligned to such words (the host checks). Local memory:
+ * stageLen · dState floats in pass 1, twice that in pass 3 (16 KB at 128 tokens, dState 16). On an
+ * H100 this took 10–25% off the prefill at every benchmark shape (docs/performance.md).
  */
 public final class SelectiveScanKernels {
     private SelectiveScanKernels() {
@@ -126,7 +137,9 @@ public final class SelectiveScanKernels {
      * Pass 1. states: (batch, dInner, nChunks, dState) out; dtSums: (batch, dInner, nChunks) out.
      * u, delta and xdbl in the slots of {@code ioType}; {@code xdbl64} is the same xdbl buffer seen
      * as 64-bit words, read instead of the xdbl slots when {@code packBC} != 0 (see
-     * {@link #packedAt}). Grid: batch · nChunks · dInner work-items (channel fastest), any group size.
+     * {@link #packedAt}). 2-D grid: x ⌈dInner / groupSize⌉ · groupSize items (one per channel;
+     * items past dInner only help to stage), y batch · nChunks; groups of (groupSize, 1), so that
+     * a group's items share one chunk and its B rows ("B and C staged in local memory" above).
      */
     @Kernel
     public static void chunkStates(KernelContext ctx, FloatArray u, HalfArray uF16, BFloat16Array uBf16,
@@ -135,65 +148,83 @@ public final class SelectiveScanKernels {
                                    LongArray xdbl64, int xdblStride, int bOffset, FloatArray states, FloatArray dtSums,
                                    int batch, int seqLen, int dInner,
                                    @Constant int dState, @Constant int chunkLen, @Constant int ioType,
-                                   @Constant int tokenBatch, @Constant int packBC) {
+                                   @Constant int tokenBatch, @Constant int packBC, @Constant int groupSize,
+                                   @Constant int stageLen) {
+        // B[t, :] for stageLen tokens of the chunk, as float32: read from HBM once per group.
+        float[] bTile = ctx.allocateFloatLocalArray(stageLen * dState);
         int nChunks = (seqLen + chunkLen - 1) / chunkLen;
-        int gid = ctx.globalIdx;
-        if (gid >= batch * nChunks * dInner) {
-            return;
-        }
-        int d = gid % dInner;
-        int c = (gid / dInner) % nChunks;
-        int b = gid / (dInner * nChunks);
+        int lid = ctx.localIdx;
+        int d = ctx.groupIdx * groupSize + lid;
+        int c = ctx.groupIdy % nChunks;
+        int b = ctx.groupIdy / nChunks;
+        boolean active = d < dInner;
         int perWord = ioType == StorageType.BF16 ? 4 : 2;
         float[] a = new float[dState];
         float[] h = new float[dState];
         // This channel's raw delta and u for the next tokenBatch tokens (registers).
         float[] deltaAhead = new float[tokenBatch];
         float[] uAhead = new float[tokenBatch];
-        for (int n = 0; n < dState; n++) {
-            a[n] = -KernelMath.exp(aLog.get(d * dState + n)) * LOG2E;
+        float bias = 0.0f;
+        if (active) {
+            for (int n = 0; n < dState; n++) {
+                a[n] = -KernelMath.exp(aLog.get(d * dState + n)) * LOG2E;
+            }
+            bias = deltaBias.get(d);
         }
-        float bias = deltaBias.get(d);
         float dtSum = 0.0f;
         int t0 = c * chunkLen;
         int t1 = Math.min(t0 + chunkLen, seqLen);
-        for (int tb = t0; tb < t1; tb += tokenBatch) {
-            // The batch's loads first, all in flight at once ("Loads ahead" above); a slot past the
-            // end of the chunk re-reads its last token (a valid address) and is not used.
-            for (@Unroll int j = 0; j < tokenBatch; j++) {
-                int i = (b * seqLen + Math.min(tb + j, t1 - 1)) * dInner + d;
-                deltaAhead[j] = StorageType.load(delta, deltaF16, deltaBf16, ioType, i);
-                uAhead[j] = StorageType.load(u, uF16, uBf16, ioType, i);
+        for (int s0 = t0; s0 < t1; s0 += stageLen) {
+            int s1 = Math.min(s0 + stageLen, t1);
+            ctx.localBarrier();   // every item is done with the previous stage's rows
+            // B rows s0 … s1 − 1: the group's items take elements (packBC: 64-bit words of perWord
+            // elements) in turn; each row's dState elements are contiguous in HBM.
+            if (packBC != 0) {
+                for (int i = lid; i < (s1 - s0) * (dState / perWord); i += groupSize) {
+                    int t = i / (dState / perWord);
+                    int k = i % (dState / perWord);
+                    long bWord = xdbl64.get(((b * seqLen + s0 + t) * xdblStride + bOffset) / perWord + k);
+                    for (int e = 0; e < perWord; e++) {
+                        bTile[t * dState + k * perWord + e] = packedAt(bWord, e, ioType);
+                    }
+                }
+            } else {
+                for (int i = lid; i < (s1 - s0) * dState; i += groupSize) {
+                    int at = (b * seqLen + s0 + i / dState) * xdblStride + bOffset + i % dState;
+                    bTile[i] = StorageType.load(xdbl, xdblF16, xdblBf16, ioType, at);
+                }
             }
-            for (@Unroll int j = 0; j < tokenBatch; j++) {
-                if (tb + j < t1) {
-                    int bAt = (b * seqLen + tb + j) * xdblStride + bOffset;
-                    float dt = softplus(deltaAhead[j] + bias);
-                    float du = dt * uAhead[j];
-                    dtSum += dt;
-                    if (packBC != 0) {
-                        // B[t, :] in dState / perWord loads of 64 bits rather than dState scalar loads.
-                        for (int k = 0; k < dState / perWord; k++) {
-                            long bWord = xdbl64.get(bAt / perWord + k);
-                            for (int e = 0; e < perWord; e++) {
-                                int n = k * perWord + e;
-                                h[n] = KernelMath.exp2Ftz(dt * a[n]) * h[n] + du * packedAt(bWord, e, ioType);
+            ctx.localBarrier();
+            if (active) {
+                for (int tb = s0; tb < s1; tb += tokenBatch) {
+                    // The batch's loads first, all in flight at once ("Loads ahead" above); a slot
+                    // past the end of the stage re-reads its last token (a valid address), unused.
+                    for (@Unroll int j = 0; j < tokenBatch; j++) {
+                        int i = (b * seqLen + Math.min(tb + j, s1 - 1)) * dInner + d;
+                        deltaAhead[j] = StorageType.load(delta, deltaF16, deltaBf16, ioType, i);
+                        uAhead[j] = StorageType.load(u, uF16, uBf16, ioType, i);
+                    }
+                    for (@Unroll int j = 0; j < tokenBatch; j++) {
+                        if (tb + j < s1) {
+                            int at = (tb + j - s0) * dState;
+                            float dt = softplus(deltaAhead[j] + bias);
+                            float du = dt * uAhead[j];
+                            dtSum += dt;
+                            for (int n = 0; n < dState; n++) {
+                                h[n] = KernelMath.exp2Ftz(dt * a[n]) * h[n] + du * bTile[at + n];
                             }
-                        }
-                    } else {
-                        for (int n = 0; n < dState; n++) {
-                            h[n] = KernelMath.exp2Ftz(dt * a[n]) * h[n]
-                                    + du * StorageType.load(xdbl, xdblF16, xdblBf16, ioType, bAt + n);
                         }
                     }
                 }
             }
         }
-        int s = ((b * dInner + d) * nChunks + c) * dState;
-        for (int n = 0; n < dState; n++) {
-            states.set(s + n, h[n]);
+        if (active) {
+            int s = ((b * dInner + d) * nChunks + c) * dState;
+            for (int n = 0; n < dState; n++) {
+                states.set(s + n, h[n]);
+            }
+            dtSums.set((b * dInner + d) * nChunks + c, dtSum);
         }
-        dtSums.set((b * dInner + d) * nChunks + c, dtSum);
     }
 
     /**
@@ -238,8 +269,8 @@ public final class SelectiveScanKernels {
     /**
      * Pass 3: y (batch·L, dInner) from the chunk's true initial state. z is read at
      * z[row · zStride + zOffset + d], C at xdbl[row · xdblStride + cOffset + n]. u, delta, xdbl,
-     * z and y in the slots of {@code ioType}; xdbl64 and packBC as in {@link #chunkStates}. Grid as
-     * {@link #chunkStates}.
+     * z and y in the slots of {@code ioType}; xdbl64, packBC, the grid and the staging as in
+     * {@link #chunkStates}, with C staged beside B.
      */
     @Kernel
     public static void chunkOutputs(KernelContext ctx, FloatArray u, HalfArray uF16, BFloat16Array uBf16,
@@ -251,15 +282,16 @@ public final class SelectiveScanKernels {
                                     FloatArray y, HalfArray yF16, BFloat16Array yBf16,
                                     int batch, int seqLen, int dInner,
                                     @Constant int dState, @Constant int chunkLen, @Constant int ioType,
-                                    @Constant int tokenBatch, @Constant int packBC) {
+                                    @Constant int tokenBatch, @Constant int packBC, @Constant int groupSize,
+                                    @Constant int stageLen) {
+        float[] bTile = ctx.allocateFloatLocalArray(stageLen * dState);
+        float[] cTile = ctx.allocateFloatLocalArray(stageLen * dState);
         int nChunks = (seqLen + chunkLen - 1) / chunkLen;
-        int gid = ctx.globalIdx;
-        if (gid >= batch * nChunks * dInner) {
-            return;
-        }
-        int d = gid % dInner;
-        int c = (gid / dInner) % nChunks;
-        int b = gid / (dInner * nChunks);
+        int lid = ctx.localIdx;
+        int d = ctx.groupIdx * groupSize + lid;
+        int c = ctx.groupIdy % nChunks;
+        int b = ctx.groupIdy / nChunks;
+        boolean active = d < dInner;
         int perWord = ioType == StorageType.BF16 ? 4 : 2;
         float[] a = new float[dState];
         float[] h = new float[dState];
@@ -270,52 +302,69 @@ public final class SelectiveScanKernels {
         float[] uAhead = new float[tokenBatch];
         float[] zAhead = new float[tokenBatch];
         float[] yAhead = new float[tokenBatch];
-        int s = ((b * dInner + d) * nChunks + c) * dState;
-        for (int n = 0; n < dState; n++) {
-            a[n] = -KernelMath.exp(aLog.get(d * dState + n)) * LOG2E;
-            h[n] = states.get(s + n);
+        float bias = 0.0f;
+        float skip = 0.0f;
+        if (active) {
+            int s = ((b * dInner + d) * nChunks + c) * dState;
+            for (int n = 0; n < dState; n++) {
+                a[n] = -KernelMath.exp(aLog.get(d * dState + n)) * LOG2E;
+                h[n] = states.get(s + n);
+            }
+            bias = deltaBias.get(d);
+            skip = dSkip.get(d);
         }
-        float bias = deltaBias.get(d);
-        float skip = dSkip.get(d);
         int t0 = c * chunkLen;
         int t1 = Math.min(t0 + chunkLen, seqLen);
-        for (int tb = t0; tb < t1; tb += tokenBatch) {
-            for (@Unroll int j = 0; j < tokenBatch; j++) {
-                int row = b * seqLen + Math.min(tb + j, t1 - 1);
-                deltaAhead[j] = StorageType.load(delta, deltaF16, deltaBf16, ioType, row * dInner + d);
-                uAhead[j] = StorageType.load(u, uF16, uBf16, ioType, row * dInner + d);
-                zAhead[j] = StorageType.load(z, zF16, zBf16, ioType, row * zStride + zOffset + d);
-            }
-            for (@Unroll int j = 0; j < tokenBatch; j++) {
-                if (tb + j < t1) {
-                    int row = b * seqLen + tb + j;
-                    float dt = softplus(deltaAhead[j] + bias);
-                    float du = dt * uAhead[j];
-                    float acc = 0.0f;
-                    if (packBC != 0) {
-                        // B[t, :] and C[t, :] in dState / perWord loads of 64 bits each.
-                        for (int k = 0; k < dState / perWord; k++) {
-                            long bWord = xdbl64.get((row * xdblStride + bOffset) / perWord + k);
-                            long cWord = xdbl64.get((row * xdblStride + cOffset) / perWord + k);
-                            for (int e = 0; e < perWord; e++) {
-                                int n = k * perWord + e;
-                                h[n] = KernelMath.exp2Ftz(dt * a[n]) * h[n] + du * packedAt(bWord, e, ioType);
-                                acc += h[n] * packedAt(cWord, e, ioType);
-                            }
-                        }
-                    } else {
-                        for (int n = 0; n < dState; n++) {
-                            h[n] = KernelMath.exp2Ftz(dt * a[n]) * h[n]
-                                    + du * StorageType.load(xdbl, xdblF16, xdblBf16, ioType, row * xdblStride + bOffset + n);
-                            acc += h[n] * StorageType.load(xdbl, xdblF16, xdblBf16, ioType, row * xdblStride + cOffset + n);
-                        }
+        for (int s0 = t0; s0 < t1; s0 += stageLen) {
+            int s1 = Math.min(s0 + stageLen, t1);
+            ctx.localBarrier();   // every item is done with the previous stage's rows
+            // B and C rows s0 … s1 − 1, as in chunkStates: element (or word) (t, n) of both per turn.
+            if (packBC != 0) {
+                for (int i = lid; i < (s1 - s0) * (dState / perWord); i += groupSize) {
+                    int t = i / (dState / perWord);
+                    int k = i % (dState / perWord);
+                    int row = (b * seqLen + s0 + t) * xdblStride;
+                    long bWord = xdbl64.get((row + bOffset) / perWord + k);
+                    long cWord = xdbl64.get((row + cOffset) / perWord + k);
+                    for (int e = 0; e < perWord; e++) {
+                        bTile[t * dState + k * perWord + e] = packedAt(bWord, e, ioType);
+                        cTile[t * dState + k * perWord + e] = packedAt(cWord, e, ioType);
                     }
-                    yAhead[j] = (acc + skip * uAhead[j]) * silu(zAhead[j]);
+                }
+            } else {
+                for (int i = lid; i < (s1 - s0) * dState; i += groupSize) {
+                    int row = (b * seqLen + s0 + i / dState) * xdblStride + i % dState;
+                    bTile[i] = StorageType.load(xdbl, xdblF16, xdblBf16, ioType, row + bOffset);
+                    cTile[i] = StorageType.load(xdbl, xdblF16, xdblBf16, ioType, row + cOffset);
                 }
             }
-            for (@Unroll int j = 0; j < tokenBatch; j++) {
-                if (tb + j < t1) {
-                    StorageType.store(y, yF16, yBf16, ioType, (b * seqLen + tb + j) * dInner + d, yAhead[j]);
+            ctx.localBarrier();
+            if (active) {
+                for (int tb = s0; tb < s1; tb += tokenBatch) {
+                    for (@Unroll int j = 0; j < tokenBatch; j++) {
+                        int row = b * seqLen + Math.min(tb + j, s1 - 1);
+                        deltaAhead[j] = StorageType.load(delta, deltaF16, deltaBf16, ioType, row * dInner + d);
+                        uAhead[j] = StorageType.load(u, uF16, uBf16, ioType, row * dInner + d);
+                        zAhead[j] = StorageType.load(z, zF16, zBf16, ioType, row * zStride + zOffset + d);
+                    }
+                    for (@Unroll int j = 0; j < tokenBatch; j++) {
+                        if (tb + j < s1) {
+                            int at = (tb + j - s0) * dState;
+                            float dt = softplus(deltaAhead[j] + bias);
+                            float du = dt * uAhead[j];
+                            float acc = 0.0f;
+                            for (int n = 0; n < dState; n++) {
+                                h[n] = KernelMath.exp2Ftz(dt * a[n]) * h[n] + du * bTile[at + n];
+                                acc += h[n] * cTile[at + n];
+                            }
+                            yAhead[j] = (acc + skip * uAhead[j]) * silu(zAhead[j]);
+                        }
+                    }
+                    for (@Unroll int j = 0; j < tokenBatch; j++) {
+                        if (tb + j < s1) {
+                            StorageType.store(y, yF16, yBf16, ioType, (b * seqLen + tb + j) * dInner + d, yAhead[j]);
+                        }
+                    }
                 }
             }
         }

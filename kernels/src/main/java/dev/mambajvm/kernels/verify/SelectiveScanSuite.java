@@ -73,6 +73,9 @@ public final class SelectiveScanSuite {
         checks.addAll(prefillThenStep(2, 45, 40, 16, 4, 16, StorageType.F32, StorageType.F16, gpu, gpuWalk));
         checks.addAll(prefillThenStep(2, 45, 40, 16, 4, 16, StorageType.F32, StorageType.BF16, gpu,
                 new SelectiveScan.PrefillShape(1, false)));
+        // Chunks longer than a stage of B and C rows (SelectiveScan.STAGE_LEN): 300 tokens in a
+        // chunk of 256 (two stages, the second partial) and one of 44 (one partial stage).
+        checks.addAll(prefillThenStep(1, 300, 20, 16, 4, 256, StorageType.F32, StorageType.BF16, gpu, gpuWalk));
         return checks;
     }
 
