@@ -9,3 +9,13 @@ OUT=${OUT:-/tmp/out}
 mkdir -p "$OUT"
 export OUT
 export JAVA_OPTS="-XX:ErrorFile=$OUT/hs_err_%p.log${JAVA_HEAP:+ $JAVA_HEAP} ${JAVA_OPTS:-}"
+# run OVERLAY_FOLDER|none TIMEOUT MAIN ARGS...: scripts/device-run.sh under a timeout, between ###
+# lines, with OVERLAY_FOLDER's jars first on the class path (MAMBA_OVERLAY; none: .device's own),
+# for A/B runs of two builds in one session.
+run() {
+    local overlay=$1 limit=$2
+    shift 2
+    echo "### $overlay: $*"
+    MAMBA_OVERLAY=${overlay#none} timeout "$limit" bash scripts/device-run.sh "$@"
+    echo "### exit $?"
+}

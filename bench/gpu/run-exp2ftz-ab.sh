@@ -14,13 +14,6 @@
 # (the benchmarks themselves are .device's: the overlays hold only the kernel-side modules)
 . "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 what=${1:?usage: run-exp2ftz-ab.sh scan|short|matvec}
-run() {   # run OVERLAY_FOLDER|none TIMEOUT MAIN ARGS...
-    local overlay=$1 limit=$2
-    shift 2
-    echo "### $overlay: $*"
-    MAMBA_OVERLAY=${overlay#none} timeout "$limit" bash scripts/device-run.sh "$@"
-    echo "### exit $?"
-}
 {
     nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv
     case $what in

@@ -12,13 +12,6 @@
 #   bash bench/gpu/run-scan-staging.sh after   the final code (staging with packed loads): the
 #        fixtures' parity and cli verify (bench/gpu/run-checks.sh), the six shapes, f32 and bf16
 . "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
-run() {   # run OVERLAY_FOLDER|none TIMEOUT MAIN ARGS...
-    local overlay=$1 limit=$2
-    shift 2
-    echo "### $overlay: $*"
-    MAMBA_OVERLAY=${overlay#none} timeout "$limit" bash scripts/device-run.sh "$@"
-    echo "### exit $?"
-}
 short="1536:2048 1536:8192 5120:2048"
 long="1536:32768 5120:8192 5120:32768"
 scan=dev.mambajvm.bench.SelectiveScanBench

@@ -12,13 +12,6 @@
 #      8px4, 4px2), before again; then 5120 x 32768 with 8p and 8px2.
 . "$(dirname "${BASH_SOURCE[0]}")/preamble.sh"
 what=${1:?usage: run-shuffles.sh first}
-run() {   # run OVERLAY_FOLDER|none TIMEOUT MAIN ARGS...
-    local overlay=$1 limit=$2
-    shift 2
-    echo "### $overlay: $*"
-    MAMBA_OVERLAY=${overlay#none} timeout "$limit" bash scripts/device-run.sh "$@"
-    echo "### exit $?"
-}
 short="1536:2048 1536:8192 5120:2048"
 {
     nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv

@@ -16,15 +16,7 @@ final class DeviceTiming {
 
     /** Median milliseconds of {@code repeats} runs of {@code work} (given the repeat index). */
     static double medianMillis(Queue q, int repeats, IntConsumer work) {
-        double[] ms = new double[repeats];
-        for (int i = 0; i < repeats; i++) {
-            TimingEvent start = q.record();
-            work.accept(i);
-            TimingEvent end = q.record();
-            ms[i] = end.millisSince(start);
-        }
-        Arrays.sort(ms);
-        return ms[repeats / 2];
+        return medianMillisBehind(q, repeats, i -> { }, work);
     }
 
     /**
