@@ -170,7 +170,8 @@ public final class SelectiveScan {
                         DeviceBuffer states, DeviceBuffer dtSums, DeviceBuffer finalState, DeviceBuffer y,
                         int batch, int seqLen, int dInner) {
         int local = passGroupSize();
-        WorkerGrid perChunk = WorkerGrid.of2D((long) Math.ceilDiv(dInner, local) * local, (long) batch * chunks(seqLen),
+        // x: one group per (sequence, chunk); y: blocks of `local` channels (SelectiveScanKernels.chunkStates).
+        WorkerGrid perChunk = WorkerGrid.of2D((long) batch * chunks(seqLen) * local, Math.ceilDiv(dInner, local),
                 local, 1);
         int packed = prefillShape.packBC() && packable(xdblStride, bOffset, cOffset) ? 1 : 0;
         // Each typed array goes in all three slots of its storage type (and xdbl in its 64-bit

@@ -67,7 +67,7 @@ import dev.mambajvm.lang.Unroll;
  * warp dState / perWord loads of B (and of C) per token whose latency nothing hides: the loads
  * ahead cannot hold them too (8 tokens of B and C are 64 more registers), and the warps on one SM
  * walk different chunks, so most of those loads miss L1 and wait for L2. So a work-group is 128
- * channels of one chunk (a 2-D grid: channel blocks × (batch, chunk)), and before walking it
+ * channels of one chunk (a 2-D grid: (batch, chunk) × channel blocks), and before walking it
  * copies the chunk's B (and C) rows, {@code stageLen} tokens at a time, into local memory as
  * float32: one pass over 2·stageLen·dState contiguous-by-row elements shared by the group's
  * items, all loads in flight together, then a barrier. Each token then reads B and C from local
@@ -137,9 +137,10 @@ public final class SelectiveScanKernels {
      * Pass 1. states: (batch, dInner, nChunks, dState) out; dtSums: (batch, dInner, nChunks) out.
      * u, delta and xdbl in the slots of {@code ioType}; {@code xdbl64} is the same xdbl buffer seen
      * as 64-bit words, read instead of the xdbl slots when {@code packBC} != 0 (see
-     * {@link #packedAt}). 2-D grid: x ⌈dInner / groupSize⌉ · groupSize items (one per channel;
-     * items past dInner only help to stage), y batch · nChunks; groups of (groupSize, 1), so that
-     * a group's items share one chunk and its B rows ("B and C staged in local memory" above).
+     * {@link #packedAt}). 2-D grid of (groupSize, 1) groups: x batch · nChunks groups (x, whose
+     * limit is 2^31 − 1 groups on CUDA, not y's 65535), y ⌈dInner / groupSize⌉ blocks of
+     * groupSize channels (items past dInner only help to stage), so that a group's items share one
+     * chunk and its B rows ("B and C staged in local memory" above).
      */
     @Kernel
     public static void chunkStates(KernelContext ctx, FloatArray u, HalfArray uF16, BFloat16Array uBf16,
@@ -154,9 +155,9 @@ public final class SelectiveScanKernels {
         float[] bTile = ctx.allocateFloatLocalArray(stageLen * dState);
         int nChunks = (seqLen + chunkLen - 1) / chunkLen;
         int lid = ctx.localIdx;
-        int d = ctx.groupIdx * groupSize + lid;
-        int c = ctx.groupIdy % nChunks;
-        int b = ctx.groupIdy / nChunks;
+        int d = ctx.groupIdy * groupSize + lid;
+        int c = ctx.groupIdx % nChunks;
+        int b = ctx.groupIdx / nChunks;
         boolean active = d < dInner;
         int perWord = ioType == StorageType.BF16 ? 4 : 2;
         float[] a = new float[dState];
@@ -288,9 +289,9 @@ public final class SelectiveScanKernels {
         float[] cTile = ctx.allocateFloatLocalArray(stageLen * dState);
         int nChunks = (seqLen + chunkLen - 1) / chunkLen;
         int lid = ctx.localIdx;
-        int d = ctx.groupIdx * groupSize + lid;
-        int c = ctx.groupIdy % nChunks;
-        int b = ctx.groupIdy / nChunks;
+        int d = ctx.groupIdy * groupSize + lid;
+        int c = ctx.groupIdx % nChunks;
+        int b = ctx.groupIdx / nChunks;
         boolean active = d < dInner;
         int perWord = ioType == StorageType.BF16 ? 4 : 2;
         float[] a = new float[dState];
