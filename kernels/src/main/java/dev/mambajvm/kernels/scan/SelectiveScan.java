@@ -19,7 +19,11 @@ import java.util.Map;
  * there are three passes.
  */
 public final class SelectiveScan {
-    /** Work-items per group: any multiple of the warp size works; 128 keeps several groups per SM. */
+    /**
+     * Work-items per group: any multiple of the warp size works; 128 keeps several groups per SM.
+     * In prefill passes 1 and 3 a group is this many channels of one chunk, sharing its staged B
+     * and C rows (SelectiveScanKernels, "B and C staged in local memory").
+     */
     static final int LOCAL = 128;
 
     /**
@@ -64,17 +68,17 @@ public final class SelectiveScan {
 
     /**
      * Tokens whose delta, u (and z) a prefill work-item loads before it computes any of them, on a
-     * GPU or OpenCL device (SelectiveScanKernels, "Loads ahead and packed loads"). 8 with packed B,
+     * GPU or OpenCL device (SelectiveScanKernels, "Loads ahead"). 8 with packed B,
      * C was the fastest walk at 11 of the 12 benchmark shapes on an H100, against 1, 8 unpacked and
      * 4 packed (docs/performance.md); 4 packed gives pass 3 more registers in float32, not fewer.
      */
     public static final int TOKEN_BATCH = 8;
 
     /**
-     * How the prefill passes walk their chunk ({@link SelectiveScanKernels}, "Loads ahead and
-     * packed loads"): {@code tokenBatch} tokens loaded ahead (1: one token at a time), and B, C
-     * read as 64-bit words when {@code packBC} and the layout allows (else one element per load).
-     * Every shape computes the same values in the same order.
+     * How the prefill passes walk their chunk ({@link SelectiveScanKernels}, "Loads ahead" and "B
+     * and C staged in local memory"): {@code tokenBatch} tokens loaded ahead (1: one token at a
+     * time), and B, C copied into local memory as 64-bit words when {@code packBC} and the layout
+     * allows (else one element per load). Every shape computes the same values in the same order.
      */
     public record PrefillShape(int tokenBatch, boolean packBC) {
         public PrefillShape {
@@ -95,7 +99,7 @@ public final class SelectiveScan {
         }
     }
 
-    /** Prefill passes 1 and 3, indexed by packed (1) or scalar (0) B and C loads; compiled on first use. */
+    /** Prefill passes 1 and 3, indexed by packed (1) or scalar (0) B and C copies; compiled on first use. */
     private final CompiledKernel[] chunkStates = new CompiledKernel[2];
     private final CompiledKernel chunkCarry;
     private final CompiledKernel[] chunkOutputs = new CompiledKernel[2];
@@ -189,7 +193,7 @@ public final class SelectiveScan {
      * Whether B and C can be read as 64-bit words: f32 (2 per word) or bf16 (4 per word)
      * activations, and every row of xdbl, B's and C's first element and dState a whole number of
      * words (xdbl's buffer itself starts on a word, as every allocation does). Otherwise the
-     * passes read one element per load, with the same result.
+     * passes' copies into local memory read one element per load, with the same result.
      */
     public boolean packable(int xdblStride, int bOffset, int cOffset) {
         if (ioType == StorageType.F16) {
